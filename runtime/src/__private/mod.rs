@@ -1,0 +1,41 @@
+//! Not public API. Everything here exists for the code the `traced` macros generate and may
+//! change in any release without notice. Generated code names these items by absolute path,
+//! `::traced::__private::…` (or the `crate = "…"` path).
+
+use crate::config::ServiceDefaults;
+
+pub mod main_outcome;
+mod outcome;
+mod span;
+
+pub use crate::engine::{CodeLocation, SpanKind};
+pub use crate::init::ServiceGuard;
+pub use main_outcome::MainOutcome;
+pub use outcome::{
+    Arg, Outcome, RecordDebugError, RecordDisplayError, RecordNoOutcome, RecordNothing,
+    RecordOpaqueError, RecordSpanValue,
+};
+pub use span::{SpanMeta, SpanStart};
+
+/// Called first thing in a `#[traced_service]` `main`: initialises everything once.
+///
+/// `name`/`version` come from the attribute, `package_*` from the calling crate's
+/// `CARGO_PKG_NAME` / `CARGO_PKG_VERSION`. Never panics: trouble is logged and worked around.
+pub fn service_start(
+    name: Option<&'static str>,
+    version: Option<&'static str>,
+    package_name: &'static str,
+    package_version: &'static str,
+) -> ServiceGuard {
+    crate::init::service_start(ServiceDefaults {
+        name,
+        version,
+        package_name: Some(package_name),
+        package_version: Some(package_version),
+    })
+}
+
+/// Logs the error `main` is about to return, at error level, before the guard shuts down.
+pub fn report_main_error(error: &dyn core::fmt::Display) {
+    tracing::error!(target: "traced", error = %error, "main returned an error: {error}");
+}

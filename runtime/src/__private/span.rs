@@ -1,0 +1,136 @@
+//! What `#[root_span]` and `#[child_span]` expand to call: start a span from static metadata,
+//! record arguments only once the span is known to be sampled, then enter it.
+
+use core::fmt::{self, Write as _};
+use std::borrow::Cow;
+use std::future::Future;
+
+use crate::engine::pipeline;
+use crate::engine::span::{begin, new_record};
+use crate::engine::stack::{self, Frame};
+use crate::engine::{AttrValue, CodeLocation, InSpan, SpanGuard, SpanKind, SpanValue};
+
+/// Everything about a span that is known at compile time, in a `static`.
+#[derive(Debug)]
+pub struct SpanMeta {
+    pub name: &'static str,
+    pub kind: SpanKind,
+    pub code: CodeLocation,
+}
+
+/// A started span that is not current yet.
+#[derive(Debug)]
+pub struct SpanStart {
+    frame: Option<Frame>,
+}
+
+impl SpanStart {
+    /// A span that starts a new trace.
+    #[inline]
+    pub fn root(meta: &'static SpanMeta) -> SpanStart {
+        SpanStart::new(meta, true)
+    }
+
+    /// A child of this thread's current span (a root when there is none).
+    #[inline]
+    pub fn child(meta: &'static SpanMeta) -> SpanStart {
+        SpanStart::new(meta, false)
+    }
+
+    #[inline]
+    fn new(meta: &'static SpanMeta, root: bool) -> SpanStart {
+        let Some(pipeline) = pipeline::current() else {
+            return SpanStart { frame: None };
+        };
+        let mut record = new_record(Cow::Borrowed(meta.name));
+        record.kind = meta.kind;
+        record.code = Some(&meta.code);
+        SpanStart {
+            frame: Some(begin(pipeline, root, record)),
+        }
+    }
+
+    /// Whether attributes are worth computing: false when tracing is off or the trace is not
+    /// sampled, so the expansion skips building them.
+    #[inline]
+    pub fn is_recording(&self) -> bool {
+        self.frame.as_ref().is_some_and(|f| f.recording)
+    }
+
+    /// Records a `SpanValue` (arguments, `fields(key = expr)`).
+    #[inline]
+    pub fn attr<V: SpanValue + ?Sized>(&mut self, key: &'static str, value: &V) {
+        if let Some(value) = value.span_value() {
+            self.push(key, |max| AttrValue::from_value(value, max));
+        }
+    }
+
+    /// Records a value through `Display` (`fields(key = %expr)`).
+    pub fn attr_display(&mut self, key: &'static str, value: &dyn fmt::Display) {
+        self.push(key, |max| bounded_string(max, |w| write!(w, "{value}")));
+    }
+
+    /// Records a value through `Debug` (`fields(key = ?expr)`).
+    pub fn attr_debug(&mut self, key: &'static str, value: &dyn fmt::Debug) {
+        self.push(key, |max| bounded_string(max, |w| write!(w, "{value:?}")));
+    }
+
+    fn push(&mut self, key: &'static str, value: impl FnOnce(usize) -> AttrValue) {
+        if let Some(frame) = &mut self.frame
+            && frame.recording
+        {
+            let limits = frame.pipeline.limits;
+            let value = value(limits.attribute_value_length);
+            frame
+                .record
+                .push_attr(Cow::Borrowed(key), value, limits.attribute_count);
+        }
+    }
+
+    /// Makes the span current until the guard drops (sync functions).
+    #[inline]
+    pub fn enter(self) -> SpanGuard {
+        match self.frame {
+            Some(frame) => {
+                let id = frame.record.span_id;
+                stack::push(frame);
+                SpanGuard::new(id)
+            }
+            None => SpanGuard::new(0),
+        }
+    }
+
+    /// Makes the span current on every poll of `fut` (async functions).
+    #[inline]
+    pub fn in_span<F: Future>(self, fut: F) -> InSpan<F> {
+        InSpan::new(fut, self.frame)
+    }
+}
+
+/// Formats at most `max_chars` characters: a huge `Display` value never becomes a huge string.
+fn bounded_string(max_chars: usize, f: impl FnOnce(&mut Bounded) -> fmt::Result) -> AttrValue {
+    let mut w = Bounded {
+        out: String::new(),
+        left: max_chars,
+    };
+    // An error here only means the limit was reached (or the impl failed): keep what we have.
+    let _ = f(&mut w);
+    AttrValue::Str(Cow::Owned(w.out))
+}
+
+struct Bounded {
+    out: String,
+    left: usize,
+}
+
+impl fmt::Write for Bounded {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let cut = crate::engine::truncate(s, self.left);
+        self.out.push_str(cut);
+        self.left -= cut.chars().count();
+        if cut.len() < s.len() {
+            return Err(fmt::Error);
+        }
+        Ok(())
+    }
+}

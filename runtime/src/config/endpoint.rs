@@ -1,0 +1,311 @@
+//! The exporter choice and the OTLP/HTTP settings: endpoint, headers, timeout, compression,
+//! protocol (SPEC-NOTES E1–E4, 3.3).
+
+use std::time::Duration;
+
+use super::env::{Env, MAX_DURATION, echo, list, one_of};
+use super::pairs::{BadEntry, dedupe, parse_pairs};
+use super::{Compression, ExporterKind, OtlpSettings};
+
+pub(crate) const EXPORTER_VAR: &str = "OTEL_TRACES_EXPORTER";
+pub(crate) const TRACES_ENDPOINT_VAR: &str = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+pub(crate) const ENDPOINT_VAR: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
+const HEADERS_VARS: [&str; 2] = [
+    "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+    "OTEL_EXPORTER_OTLP_HEADERS",
+];
+const TIMEOUT_VARS: [&str; 2] = [
+    "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+    "OTEL_EXPORTER_OTLP_TIMEOUT",
+];
+const COMPRESSION_VARS: [&str; 2] = [
+    "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+    "OTEL_EXPORTER_OTLP_COMPRESSION",
+];
+const PROTOCOL_VARS: [&str; 2] = [
+    "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+    "OTEL_EXPORTER_OTLP_PROTOCOL",
+];
+
+/// E1: the OTLP/HTTP default collector, with the traces path.
+pub(crate) const DEFAULT_ENDPOINT: &str = "http://localhost:4318/v1/traces";
+/// E4: per-request timeout default.
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_millis(10_000);
+/// The only protocol we speak (E2); `grpc` and `http/json` fall back to it with a warning.
+const PROTOCOL: &str = "http/protobuf";
+const EXPORTERS: [(&str, ExporterKind); 3] = [
+    ("otlp", ExporterKind::Otlp),
+    ("console", ExporterKind::Console),
+    ("none", ExporterKind::None),
+];
+const COMPRESSIONS: [(&str, Compression); 2] =
+    [("gzip", Compression::Gzip), ("none", Compression::None)];
+
+/// What code said about export.
+#[derive(Debug, Default)]
+pub(crate) struct CodeExport {
+    pub(crate) exporter: Option<ExporterKind>,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) compression: Option<Compression>,
+}
+
+/// The exporter and, when it is OTLP, its settings. Without an exporter from code or
+/// `OTEL_TRACES_EXPORTER`, a valid endpoint (code or either variable) means OTLP and no endpoint
+/// means the console (our documented choice, E1: "env unset → console").
+pub(crate) fn resolve_export(
+    env: &mut Env<'_>,
+    code: CodeExport,
+) -> (ExporterKind, Option<OtlpSettings>) {
+    let code_endpoint = code.endpoint.filter(|url| {
+        let ok = valid_endpoint(url);
+        if !ok {
+            let url = echo(&mask_userinfo(url));
+            env.warn(format!(
+                "ignoring Config::otlp_endpoint({url}): {EXPECTED_URL}"
+            ));
+        }
+        ok
+    });
+    let endpoint = code_endpoint.or_else(|| env_endpoint(env));
+    let kind = code
+        .exporter
+        .or_else(|| env_exporter(env))
+        .unwrap_or(match endpoint {
+            Some(_) => ExporterKind::Otlp,
+            None => ExporterKind::Console,
+        });
+    if kind != ExporterKind::Otlp {
+        return (kind, None);
+    }
+    check_protocol(env);
+    let mut headers = env_headers(env);
+    headers.extend(code_headers(env, code.headers));
+    // HTTP field names are case-insensitive: code wins per name over the environment.
+    let headers = dedupe(headers, str::to_ascii_lowercase);
+    // E4: "0 SHOULD mean no limit"; the exporter needs a finite value, so "no limit" is the
+    // longest duration any setting takes.
+    let timeout = match code.timeout {
+        Some(Duration::ZERO) => Some(MAX_DURATION),
+        Some(timeout) => env.code_duration("otlp_timeout", timeout, Duration::ZERO),
+        None => env
+            .millis(&TIMEOUT_VARS, 0)
+            .map(|t| if t.is_zero() { MAX_DURATION } else { t }),
+    }
+    .unwrap_or(DEFAULT_TIMEOUT);
+    let compression = code
+        .compression
+        .or_else(|| {
+            COMPRESSION_VARS
+                .iter()
+                .find_map(|var| env.choice(var, &COMPRESSIONS))
+        })
+        .unwrap_or(Compression::None);
+    let otlp = OtlpSettings {
+        endpoint: endpoint.unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned()),
+        headers,
+        timeout,
+        compression,
+    };
+    (kind, Some(otlp))
+}
+
+/// `OTEL_TRACES_EXPORTER`: a comma list of which we take the first known name (we run one
+/// exporter); unknown names (`zipkin`, …) and further exporters get one warning.
+fn env_exporter(env: &mut Env<'_>) -> Option<ExporterKind> {
+    let value = env.get(EXPORTER_VAR)?;
+    let mut chosen = None;
+    let mut ignored = Vec::new();
+    for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let known = EXPORTERS
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|&(_, kind)| kind);
+        match (chosen, known) {
+            (None, Some(kind)) => chosen = Some(kind),
+            _ => ignored.push(echo(name)),
+        }
+    }
+    if !ignored.is_empty() {
+        let supported = one_of(EXPORTERS.iter().map(|&(key, _)| key));
+        env.warn(format!(
+            "{EXPORTER_VAR}: ignoring {} (exactly one exporter is used, {supported})",
+            list(&ignored)
+        ));
+    }
+    chosen
+}
+
+/// E1: the traces endpoint as is, else the base endpoint joined with `v1/traces`. An invalid
+/// value is ignored, as if unset.
+fn env_endpoint(env: &mut Env<'_>) -> Option<String> {
+    let read = |env: &mut Env<'_>, var: &str| {
+        let url = env.get(var)?;
+        if valid_endpoint(&url) {
+            return Some(url);
+        }
+        let shown = echo(&mask_userinfo(&url));
+        env.warn(format!("ignoring {var}={shown}: {EXPECTED_URL}"));
+        None
+    };
+    read(env, TRACES_ENDPOINT_VAR).or_else(|| read(env, ENDPOINT_VAR).map(|base| join_base(&base)))
+}
+
+const EXPECTED_URL: &str = "expected an `http://` or `https://` URL with a host";
+
+/// E1: `base` + `v1/traces` with exactly one `/` between them, no other change to the URL.
+pub(crate) fn join_base(base: &str) -> String {
+    format!("{}/v1/traces", base.trim_end_matches('/'))
+}
+
+/// An `http` or `https` URL with a non-empty host, an optional numeric port and no whitespace or
+/// control characters (which would corrupt a request line or a log line).
+pub(crate) fn valid_endpoint(url: &str) -> bool {
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let Some(rest) = strip_scheme(url) else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    let (host, port) = match host_port.strip_prefix('[') {
+        // An IPv6 literal: `[::1]:4318`.
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((host, after)) => match after.strip_prefix(':') {
+                Some(port) => (host, Some(port)),
+                None if after.is_empty() => (host, None),
+                None => return false,
+            },
+            None => return false,
+        },
+        None => match host_port.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (host_port, None),
+        },
+    };
+    let port_ok = port.is_none_or(|p| {
+        !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok()
+    });
+    !host.is_empty() && !host.contains(['[', ']']) && port_ok
+}
+
+fn strip_scheme(url: &str) -> Option<&str> {
+    ["http://", "https://"].iter().find_map(|scheme| {
+        let head = url.get(..scheme.len())?;
+        head.eq_ignore_ascii_case(scheme)
+            .then(|| url.get(scheme.len()..))
+            .flatten()
+    })
+}
+
+/// `url` with any `user:password@` replaced by `***@`, for logs and `Debug` (SPEC-NOTES S4).
+pub(crate) fn mask_userinfo(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let rest = url.get(scheme_end..).unwrap_or_default();
+    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = rest.get(..authority_len).unwrap_or_default();
+    match authority.rfind('@') {
+        Some(at) => format!(
+            "{}***{}",
+            url.get(..scheme_end).unwrap_or_default(),
+            rest.get(at..).unwrap_or_default()
+        ),
+        None => url.to_owned(),
+    }
+}
+
+/// E2/3.3: only `http/protobuf`; anything else is reported and we speak it anyway.
+fn check_protocol(env: &mut Env<'_>) {
+    for var in PROTOCOL_VARS {
+        if let Some(protocol) = env.get(var) {
+            if !protocol.eq_ignore_ascii_case(PROTOCOL) {
+                let shown = echo(&protocol);
+                env.warn(format!(
+                    "{var}={shown} is not supported; using `{PROTOCOL}` (the only protocol traced speaks)"
+                ));
+            }
+            // The traces-specific variable wins over the general one (E3).
+            return;
+        }
+    }
+}
+
+/// E3: the traces-specific variable wins as a whole. Bad entries are skipped with one warning
+/// per variable that names keys only: header values are often API keys (SPEC-NOTES S4).
+fn env_headers(env: &mut Env<'_>) -> Vec<(String, String)> {
+    let Some((var, value)) = HEADERS_VARS
+        .iter()
+        .find_map(|&var| env.get(var).map(|value| (var, value)))
+    else {
+        return Vec::new();
+    };
+    let mut headers = Vec::new();
+    let mut problems = Vec::new();
+    for entry in parse_pairs(&value) {
+        let problem = match entry {
+            Ok((key, value)) => match header_problem(&key, &value) {
+                None => {
+                    headers.push((key, value));
+                    continue;
+                }
+                Some(reason) => format!("key {} ({reason})", echo(&key)),
+            },
+            Err(BadEntry {
+                key: Some(key),
+                reason,
+                ..
+            }) => format!("key {} ({reason})", echo(&key)),
+            Err(BadEntry {
+                key: None,
+                position,
+                reason,
+            }) => format!("entry {position} ({reason})"),
+        };
+        problems.push(problem);
+    }
+    if !problems.is_empty() {
+        env.warn(format!(
+            "{var}: skipped malformed entries: {}",
+            list(&problems)
+        ));
+    }
+    dedupe(headers, str::to_ascii_lowercase)
+}
+
+fn code_headers(env: &mut Env<'_>, headers: Vec<(String, String)>) -> Vec<(String, String)> {
+    headers
+        .into_iter()
+        .filter(|(key, value)| match header_problem(key, value) {
+            None => true,
+            Some(reason) => {
+                env.warn(format!(
+                    "ignoring Config::otlp_header({}, …): {reason}",
+                    echo(key)
+                ));
+                false
+            }
+        })
+        .collect()
+}
+
+/// RFC 9110 §5.1/§5.5: a name is a non-empty token; a value has no control characters other
+/// than tab. Checked here so a CR/LF from the environment cannot inject a header (SPEC-NOTES S1).
+fn header_problem(key: &str, value: &str) -> Option<&'static str> {
+    const TOKEN_EXTRAS: &[u8] = b"!#$%&'*+-.^_`|~";
+    let token = |b: u8| b.is_ascii_alphanumeric() || TOKEN_EXTRAS.contains(&b);
+    if key.is_empty() || !key.bytes().all(token) {
+        Some("not a valid header name")
+    } else if value.chars().any(|c| c.is_control() && c != '\t') {
+        Some("the value has control characters")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+#[path = "endpoint_tests.rs"]
+mod tests;

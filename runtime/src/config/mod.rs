@@ -1,0 +1,222 @@
+//! Configuration: OpenTelemetry's environment variables, each with a code equivalent on [`Config`].
+//!
+//! Precedence, for every setting: a value set in code on [`Config`] wins over the environment,
+//! which wins over the default. The one exception is `service.name`, where `OTEL_SERVICE_NAME`
+//! wins over the name given in code or in `#[traced_service(name = "…")]`, as the issue and the
+//! OpenTelemetry specification ask, so operators can rename a service without rebuilding it.
+//!
+//! Parsing rules (SPEC-NOTES 3.3): an empty value is unset; names are case-insensitive; an
+//! invalid value gives one warning naming the variable (never echoing a header value) and is
+//! ignored, so the next source applies (the general variable after a signal-specific one, else
+//! the default). Resolution never fails and never panics.
+//!
+//! | Variable | Default | Where |
+//! |---|---|---|
+//! | `OTEL_SDK_DISABLED` | `false` (only `true` disables) | `resolve.rs` |
+//! | `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES` | package name and version | `resource.rs` |
+//! | `OTEL_TRACES_EXPORTER` | `otlp` with an endpoint, else `console` | `endpoint.rs` |
+//! | `OTEL_EXPORTER_OTLP_{TRACES_,}ENDPOINT` | `http://localhost:4318/v1/traces` | `endpoint.rs` |
+//! | `OTEL_EXPORTER_OTLP_{TRACES_,}HEADERS`, `…TIMEOUT`, `…COMPRESSION`, `…PROTOCOL` | none, 10000 ms (0: no limit), `none`, `http/protobuf` | `endpoint.rs` |
+//! | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | `parentbased_always_on`, 1.0 | `sampler.rs` |
+//! | `OTEL_PROPAGATORS` | `tracecontext,baggage` | `propagators.rs` |
+//! | `OTEL_BSP_SCHEDULE_DELAY`, `…MAX_QUEUE_SIZE`, `…MAX_EXPORT_BATCH_SIZE`, `…EXPORT_TIMEOUT` | 5000 ms, 2048, 512, 30000 ms | `batch.rs` |
+//! | `OTEL_{SPAN_,}ATTRIBUTE_VALUE_LENGTH_LIMIT`, `OTEL_{SPAN_,}ATTRIBUTE_COUNT_LIMIT` | 4096 (a deviation from the spec's infinity), 128 | `batch.rs` |
+//! | `TRACED_LOG_FORMAT`, `RUST_LOG` | `json`, `info` | `resolve.rs` |
+//!
+//! Durations are capped at one day (also what "no limit" means) and the queue at 2^20 spans, so
+//! no setting can overflow a deadline or abort on allocation.
+
+use std::time::Duration;
+
+mod batch;
+mod builder;
+mod endpoint;
+mod env;
+mod pairs;
+mod propagators;
+mod resolve;
+mod resource;
+mod sampler;
+mod summary;
+
+pub use builder::Config;
+pub(crate) use env::process_env;
+
+/// Which exporter receives finished spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExporterKind {
+    /// OTLP/HTTP protobuf to a collector.
+    Otlp,
+    /// Each finished local trace printed to stdout as an indented tree.
+    Console,
+    /// Spans are recorded (ids, logs, propagation) but exported nowhere.
+    None,
+}
+
+/// How a new root span decides whether it is sampled (`OTEL_TRACES_SAMPLER`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Sampler {
+    /// Every trace is sampled.
+    AlwaysOn,
+    /// No trace is sampled.
+    AlwaysOff,
+    /// A fraction in `[0, 1]` of the traces, decided from the trace id.
+    TraceIdRatio(f64),
+    /// Follow the remote parent's sampled flag when there is one, else use the inner sampler.
+    ParentBased(RootSampler),
+}
+
+/// The spec's default: `parentbased_always_on`.
+impl Default for Sampler {
+    fn default() -> Self {
+        sampler::DEFAULT_SAMPLER
+    }
+}
+
+/// The root sampler of [`Sampler::ParentBased`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RootSampler {
+    /// Sample every new trace.
+    AlwaysOn,
+    /// Sample no new trace.
+    AlwaysOff,
+    /// Sample this fraction of new traces.
+    TraceIdRatio(f64),
+}
+
+/// Body compression for OTLP requests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Compression {
+    /// No compression (the default).
+    #[default]
+    None,
+    /// `Content-Encoding: gzip`.
+    Gzip,
+}
+
+/// The log line format on stderr (`TRACED_LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per line (the default).
+    #[default]
+    Json,
+    /// A human-readable format for local development.
+    Pretty,
+}
+
+/// Which propagators are active (`OTEL_PROPAGATORS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Propagators {
+    /// W3C `traceparent` / `tracestate`.
+    pub tracecontext: bool,
+    /// W3C `baggage`.
+    pub baggage: bool,
+}
+
+/// SPEC-NOTES P5: `tracecontext,baggage`.
+impl Default for Propagators {
+    fn default() -> Self {
+        Propagators {
+            tracecontext: true,
+            baggage: true,
+        }
+    }
+}
+
+/// Settings of the OTLP/HTTP exporter.
+///
+/// `Debug` masks header values and URL credentials, which often hold API keys.
+#[derive(Clone, PartialEq)]
+pub struct OtlpSettings {
+    /// The full URL spans are posted to (already joined with `v1/traces`).
+    pub endpoint: String,
+    /// Extra request headers (values already percent-decoded).
+    pub headers: Vec<(String, String)>,
+    /// Per-request timeout. "No limit" (`OTEL_EXPORTER_OTLP_TIMEOUT=0`) is one day, the
+    /// longest duration any setting takes.
+    pub timeout: Duration,
+    /// Request body compression.
+    pub compression: Compression,
+}
+
+/// Settings of the batching export thread (`OTEL_BSP_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchSettings {
+    /// Longest time a finished span waits before it is exported.
+    pub schedule_delay: Duration,
+    /// Finished spans held at most; more are dropped and counted.
+    pub max_queue_size: usize,
+    /// Spans per export call at most.
+    pub max_export_batch_size: usize,
+    /// Longest time one export call, and the final flush, may take.
+    pub export_timeout: Duration,
+}
+
+/// SPEC-NOTES B1: 5000 ms, 2048, 512, 30000 ms.
+impl Default for BatchSettings {
+    fn default() -> Self {
+        BatchSettings {
+            schedule_delay: Duration::from_millis(5_000),
+            max_queue_size: 2_048,
+            max_export_batch_size: 512,
+            export_timeout: Duration::from_millis(30_000),
+        }
+    }
+}
+
+/// Span attribute limits (`OTEL_{,SPAN_}ATTRIBUTE_*_LIMIT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest string attribute value, in characters.
+    pub attribute_value_length: usize,
+    /// Attributes per span at most; more are discarded and counted.
+    pub attribute_count: usize,
+}
+
+/// 4096 characters and 128 attributes. The spec's value-length default is infinity; ours is
+/// finite so user input recorded in a span cannot blow up memory (SPEC-NOTES S3, A2).
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            attribute_value_length: 4_096,
+            attribute_count: 128,
+        }
+    }
+}
+
+/// The effective configuration, every value resolved: what [`Config`] and the environment
+/// amount to. The runtime reads only this.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Settings {
+    /// `OTEL_SDK_DISABLED=true`: no spans recorded or exported; propagation still works.
+    pub(crate) disabled: bool,
+    /// Resource attributes, `service.name` and `service.version` first, then the others in order.
+    pub(crate) resource: Vec<(String, String)>,
+    pub(crate) exporter: ExporterKind,
+    /// Present whenever `exporter` is `Otlp`.
+    pub(crate) otlp: Option<OtlpSettings>,
+    pub(crate) sampler: Sampler,
+    pub(crate) propagators: Propagators,
+    pub(crate) batch: BatchSettings,
+    pub(crate) limits: Limits,
+    pub(crate) log_format: LogFormat,
+    /// The `EnvFilter` directives (`RUST_LOG`, default `info`).
+    pub(crate) log_filter: String,
+    /// Install the global tracing subscriber (JSON or pretty logs). Default true.
+    pub(crate) install_logging: bool,
+    /// Install the panic hook. Default true.
+    pub(crate) install_panic_hook: bool,
+}
+
+/// What the calling crate knows about itself, filled in by `#[traced_service]`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ServiceDefaults {
+    /// `#[traced_service(name = "…")]`.
+    pub(crate) name: Option<&'static str>,
+    /// `#[traced_service(version = "…")]`.
+    pub(crate) version: Option<&'static str>,
+    /// `CARGO_PKG_NAME` of the calling crate.
+    pub(crate) package_name: Option<&'static str>,
+    /// `CARGO_PKG_VERSION` of the calling crate.
+    pub(crate) package_version: Option<&'static str>,
+}

@@ -1,0 +1,110 @@
+//! [`Config::resolve`]: code values, then the environment, then the defaults, into [`Settings`].
+
+use super::batch::{resolve_batch, resolve_limits};
+use super::endpoint::{CodeExport, resolve_export};
+use super::env::Env;
+use super::propagators::resolve_propagators;
+use super::resource::{CodeResource, resolve_resource};
+use super::sampler::resolve_sampler;
+use super::{Config, LogFormat, ServiceDefaults, Settings};
+use crate::export::BoxedExporter;
+
+pub(crate) const DISABLED_VAR: &str = "OTEL_SDK_DISABLED";
+const LOG_FORMAT_VAR: &str = "TRACED_LOG_FORMAT";
+const LOG_FILTER_VAR: &str = "RUST_LOG";
+const DEFAULT_LOG_FILTER: &str = "info";
+const LOG_FORMATS: [(&str, LogFormat); 2] =
+    [("json", LogFormat::Json), ("pretty", LogFormat::Pretty)];
+
+/// What [`Config::resolve`] produces.
+#[derive(Debug)]
+pub(crate) struct Resolved {
+    pub(crate) settings: Settings,
+    /// From [`Config::with_exporter`]; when present it is used whatever `settings.exporter` says.
+    pub(crate) custom_exporter: Option<BoxedExporter>,
+    /// One message per invalid value, for the log stream once logging is up.
+    pub(crate) warnings: Vec<String>,
+}
+
+impl Config {
+    /// Resolves every setting: a value set in code wins over the environment, which wins over
+    /// the default (service name excepted, see `resource.rs`). `env` reads a variable
+    /// ([`super::process_env`] in production, a map in tests). Never fails: each invalid value
+    /// becomes one warning and is ignored.
+    pub(crate) fn resolve(
+        self,
+        env: &dyn Fn(&str) -> Option<String>,
+        defaults: ServiceDefaults,
+    ) -> Resolved {
+        let mut env = Env::new(env);
+        let disabled = self
+            .disabled
+            .or_else(|| env.flag(DISABLED_VAR))
+            .unwrap_or(false);
+        let resource = resolve_resource(
+            &mut env,
+            CodeResource {
+                service_name: self.service_name,
+                service_version: self.service_version,
+                attributes: self.resource,
+            },
+            defaults,
+        );
+        let (exporter, otlp) = resolve_export(
+            &mut env,
+            CodeExport {
+                exporter: self.exporter,
+                endpoint: self.otlp_endpoint,
+                headers: self.otlp_headers,
+                timeout: self.otlp_timeout,
+                compression: self.otlp_compression,
+            },
+        );
+        let sampler = resolve_sampler(&mut env, self.sampler);
+        let propagators = resolve_propagators(&mut env, self.propagators);
+        let batch = resolve_batch(
+            &mut env,
+            self.schedule_delay,
+            self.max_queue_size,
+            self.max_export_batch_size,
+            self.export_timeout,
+        );
+        let limits = resolve_limits(
+            &mut env,
+            self.attribute_value_length_limit,
+            self.attribute_count_limit,
+        );
+        let log_format = self
+            .log_format
+            .or_else(|| env.choice(LOG_FORMAT_VAR, &LOG_FORMATS))
+            .unwrap_or(LogFormat::Json);
+        let log_filter = self
+            .log_filter
+            .filter(|filter| !filter.trim().is_empty())
+            .or_else(|| env.get(LOG_FILTER_VAR))
+            .unwrap_or_else(|| DEFAULT_LOG_FILTER.to_owned());
+        let settings = Settings {
+            disabled,
+            resource,
+            exporter,
+            otlp,
+            sampler,
+            propagators,
+            batch,
+            limits,
+            log_format,
+            log_filter,
+            install_logging: self.install_logging.unwrap_or(true),
+            install_panic_hook: self.install_panic_hook.unwrap_or(true),
+        };
+        Resolved {
+            settings,
+            custom_exporter: self.custom_exporter,
+            warnings: env.warnings,
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "resolve_tests.rs"]
+mod tests;

@@ -1,0 +1,262 @@
+//! How the effective configuration is shown: the startup line (issue 2: "one startup line lists
+//! the effective configuration … header values masked") and `OtlpSettings`' `Debug`.
+
+use std::fmt::{self, Write as _};
+use std::time::Duration;
+
+use super::endpoint::mask_userinfo;
+use super::env::MAX_DURATION;
+use super::resource::{SERVICE_NAME, SERVICE_VERSION, UNKNOWN_SERVICE};
+use super::sampler::describe;
+use super::{Compression, Config, ExporterKind, OtlpSettings, Settings};
+
+impl Settings {
+    /// The `service.name` resource attribute (always present after resolution).
+    pub(crate) fn service_name(&self) -> &str {
+        self.resource
+            .iter()
+            .find(|(key, _)| key == SERVICE_NAME)
+            .map_or(UNKNOWN_SERVICE, |(_, value)| value.as_str())
+    }
+
+    /// One line of `key=value` pairs listing the effective configuration, for the startup log.
+    /// Free-form values are quoted and escaped so the line stays one line; header values and URL
+    /// credentials are masked as `***` (SPEC-NOTES S4).
+    pub(crate) fn summary(&self) -> String {
+        let mut line = String::with_capacity(256);
+        // `write!` into a `String` cannot fail; the results are ignored on purpose.
+        let _ = write!(line, "service.name={:?}", self.service_name());
+        if let Some((_, version)) = self.resource.iter().find(|(key, _)| key == SERVICE_VERSION) {
+            let _ = write!(line, " service.version={version:?}");
+        }
+        if self.disabled {
+            line.push_str(" disabled=true");
+        }
+        let exporter = match self.exporter {
+            ExporterKind::Otlp => "otlp",
+            ExporterKind::Console => "console",
+            ExporterKind::None => "none",
+        };
+        let _ = write!(line, " exporter={exporter}");
+        if let Some(otlp) = &self.otlp {
+            let _ = write!(
+                line,
+                " endpoint={} headers=[{}] compression={} timeout={}",
+                mask_userinfo(&otlp.endpoint),
+                masked_names(&otlp.headers).join(","),
+                compression_name(otlp.compression),
+                duration(otlp.timeout),
+            );
+        }
+        let p = self.propagators;
+        let propagators: Vec<&str> = [(p.tracecontext, "tracecontext"), (p.baggage, "baggage")]
+            .into_iter()
+            .filter_map(|(on, name)| on.then_some(name))
+            .collect();
+        let propagators = if propagators.is_empty() {
+            "none".to_owned()
+        } else {
+            propagators.join(",")
+        };
+        let b = self.batch;
+        let _ = write!(
+            line,
+            " sampler={} propagators={propagators} batch.schedule_delay={} \
+             batch.max_queue_size={} batch.max_export_batch_size={} batch.export_timeout={} \
+             limits.attribute_value_length={} limits.attribute_count={}",
+            describe(self.sampler),
+            duration(b.schedule_delay),
+            b.max_queue_size,
+            b.max_export_batch_size,
+            duration(b.export_timeout),
+            self.limits.attribute_value_length,
+            self.limits.attribute_count,
+        );
+        line
+    }
+}
+
+/// Header names with their values replaced by `***`.
+fn masked_names(headers: &[(String, String)]) -> Vec<String> {
+    headers
+        .iter()
+        .map(|(name, _)| format!("{name}=***"))
+        .collect()
+}
+
+fn compression_name(compression: Compression) -> &'static str {
+    match compression {
+        Compression::Gzip => "gzip",
+        Compression::None => "none",
+    }
+}
+
+/// Milliseconds, the unit of every variable; "no limit" (see `MAX_DURATION`) says so.
+fn duration(duration: Duration) -> String {
+    if duration >= MAX_DURATION {
+        "unlimited".to_owned()
+    } else {
+        format!("{}ms", duration.as_millis())
+    }
+}
+
+/// Never prints header values or URL credentials: they often hold API keys (SPEC-NOTES S4).
+impl fmt::Debug for OtlpSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OtlpSettings")
+            .field("endpoint", &mask_userinfo(&self.endpoint))
+            .field("headers", &masked_names(&self.headers))
+            .field("timeout", &self.timeout)
+            .field("compression", &self.compression)
+            .finish()
+    }
+}
+
+/// `Config`'s `Debug`: masks header values and URL credentials: they often hold API keys (SPEC-NOTES S4).
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .otlp_headers
+            .iter()
+            .map(|(name, _)| (name.as_str(), "***"))
+            .collect();
+        f.debug_struct("Config")
+            .field("service_name", &self.service_name)
+            .field("service_version", &self.service_version)
+            .field("resource", &self.resource)
+            .field("disabled", &self.disabled)
+            .field("exporter", &self.exporter)
+            .field("custom_exporter", &self.custom_exporter)
+            .field(
+                "otlp_endpoint",
+                &self.otlp_endpoint.as_deref().map(mask_userinfo),
+            )
+            .field("otlp_headers", &headers)
+            .field("otlp_timeout", &self.otlp_timeout)
+            .field("otlp_compression", &self.otlp_compression)
+            .field("sampler", &self.sampler)
+            .field("propagators", &self.propagators)
+            .field("schedule_delay", &self.schedule_delay)
+            .field("max_queue_size", &self.max_queue_size)
+            .field("max_export_batch_size", &self.max_export_batch_size)
+            .field("export_timeout", &self.export_timeout)
+            .field(
+                "attribute_value_length_limit",
+                &self.attribute_value_length_limit,
+            )
+            .field("attribute_count_limit", &self.attribute_count_limit)
+            .field("log_format", &self.log_format)
+            .field("log_filter", &self.log_filter)
+            .field("install_logging", &self.install_logging)
+            .field("install_panic_hook", &self.install_panic_hook)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::env::tests::lookup;
+    use crate::config::{Config, ServiceDefaults};
+
+    fn summary(pairs: &[(&str, &str)], config: Config) -> String {
+        let lookup = lookup(pairs);
+        config
+            .resolve(&lookup, ServiceDefaults::default())
+            .settings
+            .summary()
+    }
+
+    #[test]
+    fn lists_the_effective_configuration_on_one_line() {
+        let env = [
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+        ];
+        let line = summary(
+            &env,
+            Config::new().service_name("svc").service_version("1.2"),
+        );
+        assert_eq!(
+            line,
+            "service.name=\"svc\" service.version=\"1.2\" exporter=otlp \
+             endpoint=http://c:4318/v1/traces headers=[] compression=gzip timeout=10000ms \
+             sampler=parentbased_always_on propagators=tracecontext,baggage \
+             batch.schedule_delay=5000ms batch.max_queue_size=2048 \
+             batch.max_export_batch_size=512 batch.export_timeout=30000ms \
+             limits.attribute_value_length=4096 limits.attribute_count=128"
+        );
+    }
+
+    #[test]
+    fn masks_header_values_and_credentials() {
+        let env = [
+            (
+                "OTEL_EXPORTER_OTLP_HEADERS",
+                "x-api-key=env-secret,x-team=a",
+            ),
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "https://u:pw@c/v1/traces",
+            ),
+        ];
+        let config = Config::new().otlp_header("authorization", "Bearer code-secret");
+        let lookup = lookup(&env);
+        let settings = config.resolve(&lookup, ServiceDefaults::default()).settings;
+        for shown in [settings.summary(), format!("{settings:?}")] {
+            assert!(shown.contains("x-api-key=***"), "{shown}");
+            assert!(shown.contains("authorization=***"), "{shown}");
+            assert!(shown.contains("https://***@c/v1/traces"), "{shown}");
+            for secret in ["env-secret", "code-secret", "pw@", "x-team=a"] {
+                assert!(!shown.contains(secret), "{secret} in {shown}");
+            }
+        }
+    }
+
+    #[test]
+    fn console_disabled_unlimited_and_no_propagators() {
+        let env = [
+            ("OTEL_SDK_DISABLED", "true"),
+            ("OTEL_PROPAGATORS", "none"),
+            ("OTEL_TRACES_EXPORTER", "otlp"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "0"),
+        ];
+        let line = summary(&env, Config::new());
+        assert!(
+            line.starts_with("service.name=\"unknown_service\" disabled=true"),
+            "{line}"
+        );
+        assert!(line.contains("timeout=unlimited"), "{line}");
+        assert!(line.contains("propagators=none"), "{line}");
+        let line = summary(&[], Config::new().service_name("a\nb"));
+        assert!(
+            line.contains("service.name=\"a\\nb\" exporter=console sampler="),
+            "{line}"
+        );
+        assert!(!line.contains('\n'));
+    }
+
+    #[test]
+    fn service_name_reads_the_resource() {
+        let lookup = lookup(&[]);
+        let settings = Config::new()
+            .service_name("svc")
+            .resolve(&lookup, ServiceDefaults::default())
+            .settings;
+        assert_eq!(settings.service_name(), "svc");
+    }
+
+    #[test]
+    fn debug_masks_header_values_and_credentials() {
+        let config = Config::new()
+            .otlp_header("x-api-key", "s3cr3t-value")
+            .otlp_endpoint("https://user:hunter2@collector:4318/v1/traces");
+        let debug = format!("{config:?}");
+        assert!(
+            debug.contains("x-api-key") && debug.contains("***"),
+            "{debug}"
+        );
+        assert!(!debug.contains("s3cr3t-value"), "{debug}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("collector:4318"), "{debug}");
+    }
+}

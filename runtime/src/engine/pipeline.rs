@@ -1,0 +1,150 @@
+//! The global pipeline: where finished spans go, and the switch that makes an uninitialised
+//! program pay one atomic load per span.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use std::thread::Thread;
+
+use crossbeam_queue::ArrayQueue;
+
+use super::record::SpanRecord;
+use crate::config::{Limits, Sampler};
+
+/// Counters reported at shutdown and by the rate-limited drop warning.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    /// Spans that found the queue full.
+    pub(crate) dropped_queue_full: AtomicU64,
+    /// Spans ended after shutdown began.
+    pub(crate) dropped_after_shutdown: AtomicU64,
+    /// Spans handed to the exporter and accepted.
+    pub(crate) exported: AtomicU64,
+    /// Spans the exporter failed on (error or panic).
+    pub(crate) export_failed: AtomicU64,
+}
+
+/// Where the spans of one initialisation go.
+#[derive(Debug)]
+pub(crate) struct Pipeline {
+    pub(crate) sampler: Sampler,
+    pub(crate) limits: Limits,
+    /// False for `OTEL_TRACES_EXPORTER=none`: spans are made (ids for logs and propagation)
+    /// but go nowhere, at no cost.
+    exporting: bool,
+    queue: ArrayQueue<SpanRecord>,
+    batch_size: usize,
+    accepting: AtomicBool,
+    /// Set when the export thread has been woken and not yet looked at the queue, so a burst
+    /// of spans wakes it once, not once per span.
+    woken: AtomicBool,
+    worker: OnceLock<Thread>,
+    pub(crate) counters: Counters,
+}
+
+impl Pipeline {
+    pub(crate) fn new(
+        sampler: Sampler,
+        limits: Limits,
+        exporting: bool,
+        queue_size: usize,
+        batch_size: usize,
+    ) -> Pipeline {
+        Pipeline {
+            sampler,
+            limits,
+            exporting,
+            queue: ArrayQueue::new(queue_size.max(1)),
+            batch_size: batch_size.clamp(1, queue_size.max(1)),
+            accepting: AtomicBool::new(true),
+            woken: AtomicBool::new(false),
+            worker: OnceLock::new(),
+            counters: Counters::default(),
+        }
+    }
+
+    /// Hands a finished span to the export thread. Never blocks: a full queue drops the span
+    /// and counts it (OpenTelemetry BatchSpanProcessor, B2).
+    pub(crate) fn submit(&self, record: SpanRecord) {
+        if !self.exporting {
+            return;
+        }
+        if !self.accepting.load(Ordering::Relaxed) {
+            self.counters
+                .dropped_after_shutdown
+                .fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        if self.queue.push(record).is_err() {
+            self.counters
+                .dropped_queue_full
+                .fetch_add(1, Ordering::Relaxed);
+            self.wake();
+            return;
+        }
+        if self.queue.len() >= self.batch_size {
+            self.wake();
+        }
+    }
+
+    fn wake(&self) {
+        if !self.woken.swap(true, Ordering::AcqRel)
+            && let Some(worker) = self.worker.get()
+        {
+            worker.unpark();
+        }
+    }
+
+    /// Called by the export thread once it is running.
+    pub(crate) fn set_worker(&self, thread: Thread) {
+        let _ = self.worker.set(thread);
+    }
+
+    /// Called by the export thread before it looks at the queue.
+    pub(crate) fn clear_wake(&self) {
+        self.woken.store(false, Ordering::Release);
+    }
+
+    pub(crate) fn pop(&self) -> Option<SpanRecord> {
+        self.queue.pop()
+    }
+
+    pub(crate) fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub(crate) fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// Stops accepting spans and wakes the export thread for its final flush.
+    pub(crate) fn close(&self) {
+        self.accepting.store(false, Ordering::Release);
+        if let Some(worker) = self.worker.get() {
+            worker.unpark();
+        }
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        !self.accepting.load(Ordering::Acquire)
+    }
+}
+
+static CURRENT: AtomicPtr<Pipeline> = AtomicPtr::new(std::ptr::null_mut());
+
+/// The installed pipeline, if tracing is initialised and enabled.
+#[inline]
+pub(crate) fn current() -> Option<&'static Pipeline> {
+    let ptr = CURRENT.load(Ordering::Acquire);
+    // SAFETY: non-null pointers stored in CURRENT come from `Box::leak` in `install` and are
+    // never freed, so they are valid for 'static.
+    unsafe { ptr.as_ref() }
+}
+
+/// Makes `pipeline` the destination of every span from now on. Pipelines are leaked on
+/// purpose: spans still running on other threads may hold a reference to an old one, and one
+/// small allocation per initialisation is cheaper than reference counting every span.
+pub(crate) fn install(pipeline: Pipeline) -> &'static Pipeline {
+    let pipeline: &'static Pipeline = Box::leak(Box::new(pipeline));
+    CURRENT.store(std::ptr::from_ref(pipeline).cast_mut(), Ordering::Release);
+    pipeline
+}

@@ -1,0 +1,393 @@
+//! Starting, entering and ending spans: the manual API, and what the macros call.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use smallvec::SmallVec;
+
+use super::clock::now_unix_nanos;
+use super::ids::{SpanId, TraceId, new_span_id, new_trace_id};
+use super::pipeline::{self, Pipeline};
+use super::record::{FLAG_RANDOM, FLAG_SAMPLED, SpanKind, SpanRecord, Status};
+use super::sampler::ParentSampling;
+use super::stack::{self, Frame};
+use super::value::{AttrValue, SpanValue};
+
+/// A span about to start: built with [`Span::root`] or [`Span::child`], then made current
+/// with [`Span::enter`] (sync code) or [`Span::in_span`] (a future).
+///
+/// The attributes cover what the macros do; this builder is for what they cannot express:
+/// dynamic names, closures, spans around part of a function.
+///
+/// ```
+/// use traced::{Span, SpanKind};
+///
+/// fn handle(queue: &str, payload: &[u8]) {
+///     let _guard = Span::root(format!("process {queue}"))
+///         .kind(SpanKind::Consumer)
+///         .attr("messaging.destination.name", queue)
+///         .attr("messaging.message.body.size", payload.len())
+///         .enter();
+///     // work here is inside the span; logs carry its trace_id and span_id
+/// }
+/// # handle("orders", b"{}");
+/// ```
+#[derive(Debug)]
+#[must_use = "a span does nothing until it is entered with `.enter()` or `.in_span(fut)`"]
+pub struct Span {
+    // None when tracing is not initialised (or disabled): every method is then a no-op.
+    pending: Option<Pending>,
+}
+
+#[derive(Debug)]
+struct Pending {
+    pipeline: &'static Pipeline,
+    root: bool,
+    record: SpanRecord,
+}
+
+impl Span {
+    /// A span that starts a new trace, whatever span is current.
+    pub fn root(name: impl Into<Cow<'static, str>>) -> Span {
+        Span::new(name.into(), true)
+    }
+
+    /// A span that is a child of the current span, or a root when there is none.
+    pub fn child(name: impl Into<Cow<'static, str>>) -> Span {
+        Span::new(name.into(), false)
+    }
+
+    fn new(name: Cow<'static, str>, root: bool) -> Span {
+        let Some(pipeline) = pipeline::current() else {
+            return Span { pending: None };
+        };
+        Span {
+            pending: Some(Pending {
+                pipeline,
+                root,
+                record: new_record(name),
+            }),
+        }
+    }
+
+    /// Sets the span kind (default [`SpanKind::Internal`]).
+    pub fn kind(mut self, kind: SpanKind) -> Span {
+        if let Some(pending) = &mut self.pending {
+            pending.record.kind = kind;
+        }
+        self
+    }
+
+    /// Adds an attribute. `None` values record nothing; strings are cut to the value length
+    /// limit; attributes past the count limit are dropped and counted.
+    pub fn attr(mut self, key: impl Into<Cow<'static, str>>, value: impl SpanValue) -> Span {
+        if let Some(pending) = &mut self.pending
+            && let Some(value) = value.span_value()
+        {
+            let limits = pending.pipeline.limits;
+            let value = AttrValue::from_value(value, limits.attribute_value_length);
+            pending
+                .record
+                .push_attr(key.into(), value, limits.attribute_count);
+        }
+        self
+    }
+
+    /// Decides ids, parent and sampling, and returns the frame ready to be made current.
+    fn start(self) -> Option<Frame> {
+        let Pending {
+            pipeline,
+            root,
+            record,
+        } = self.pending?;
+        Some(begin(pipeline, root, record))
+    }
+
+    /// Starts the span and makes it current on this thread until the guard is dropped.
+    pub fn enter(self) -> SpanGuard {
+        let span_id = match self.start() {
+            Some(frame) => {
+                let id = frame.record.span_id;
+                stack::push(frame);
+                id
+            }
+            None => 0,
+        };
+        SpanGuard {
+            span_id,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// Starts the span and makes it current on every poll of `fut`, on whatever thread polls
+    /// it. The span ends when the future completes or is dropped.
+    ///
+    /// ```
+    /// # async fn fetch() {}
+    /// # async fn run() {
+    /// traced::Span::child("fetch").in_span(fetch()).await;
+    /// # }
+    /// ```
+    pub fn in_span<F: Future>(self, fut: F) -> InSpan<F> {
+        InSpan {
+            inner: fut,
+            frame: self.start(),
+        }
+    }
+}
+
+/// Keeps a span current on this thread; the span ends when the guard is dropped.
+///
+/// Not `Send`: a span entered on a thread is current on that thread only. Use
+/// [`Span::in_span`] for futures.
+#[derive(Debug)]
+#[must_use = "the span ends when the guard is dropped; bind it with `let _guard = …`"]
+pub struct SpanGuard {
+    // 0 when the span is inert (tracing not initialised).
+    span_id: u64,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl SpanGuard {
+    pub(crate) fn new(span_id: u64) -> SpanGuard {
+        SpanGuard {
+            span_id,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// This span's trace id, if tracing is on.
+    pub fn trace_id(&self) -> Option<TraceId> {
+        stack::with_span(self.span_id, |frame| TraceId(frame.record.trace_id))
+    }
+
+    /// This span's id, if tracing is on.
+    pub fn span_id(&self) -> Option<SpanId> {
+        (self.span_id != 0).then_some(SpanId(self.span_id))
+    }
+
+    /// Adds an attribute to this span (see [`Span::attr`]).
+    pub fn record(&self, key: impl Into<Cow<'static, str>>, value: impl SpanValue) {
+        stack::with_span(self.span_id, |frame| record_on(frame, key.into(), &value));
+    }
+}
+
+impl Drop for SpanGuard {
+    fn drop(&mut self) {
+        if self.span_id != 0
+            && let Some(frame) = stack::pop(self.span_id)
+        {
+            finish(frame);
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A future with a span current on each of its polls; see [`Span::in_span`].
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless polled"]
+    pub struct InSpan<F> {
+        #[pin]
+        inner: F,
+        frame: Option<Frame>,
+    }
+
+    impl<F> PinnedDrop for InSpan<F> {
+        fn drop(this: Pin<&mut Self>) {
+            // A future dropped before completion still ends its span.
+            if let Some(frame) = this.project().frame.take() {
+                finish(frame);
+            }
+        }
+    }
+}
+
+impl<F> InSpan<F> {
+    pub(crate) fn new(inner: F, frame: Option<Frame>) -> InSpan<F> {
+        InSpan { inner, frame }
+    }
+}
+
+impl<F: Future> Future for InSpan<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let Some(frame) = this.frame.take() else {
+            return this.inner.poll(cx);
+        };
+        let span_id = frame.record.span_id;
+        stack::push(frame);
+        // Moves the frame back out of the thread's stack even if the inner poll panics.
+        struct Restore<'a> {
+            slot: &'a mut Option<Frame>,
+            span_id: u64,
+        }
+        impl Drop for Restore<'_> {
+            fn drop(&mut self) {
+                *self.slot = stack::pop(self.span_id);
+            }
+        }
+        let restore = Restore {
+            slot: this.frame,
+            span_id,
+        };
+        let poll = this.inner.poll(cx);
+        drop(restore);
+        if poll.is_ready()
+            && let Some(frame) = this.frame.take()
+        {
+            finish(frame);
+        }
+        poll
+    }
+}
+
+/// Gives `record` its ids, parent and sampling decision: a child of this thread's current
+/// span unless `root`. The decision is made here, once, before any attribute of an unsampled
+/// span is built.
+pub(crate) fn begin(pipeline: &'static Pipeline, root: bool, mut record: SpanRecord) -> Frame {
+    let parent = if root {
+        None
+    } else {
+        stack::with_current(|frame| {
+            (
+                frame.record.trace_id,
+                frame.record.span_id,
+                frame.record.flags,
+                frame.recording,
+            )
+        })
+    };
+    let (trace_id, parent_sampling) = match parent {
+        Some((trace_id, span_id, flags, recording)) => {
+            record.parent_span_id = span_id;
+            record.flags = flags & !FLAG_SAMPLED;
+            let sampling = ParentSampling {
+                sampled: recording,
+                remote: false,
+            };
+            (trace_id, Some(sampling))
+        }
+        None => {
+            record.flags = FLAG_RANDOM;
+            (new_trace_id(), None)
+        }
+    };
+    let recording = pipeline.sampler.should_sample(trace_id, parent_sampling);
+    if recording {
+        record.flags |= FLAG_SAMPLED;
+    } else {
+        // An unsampled span keeps its ids (logs, propagation) and nothing else.
+        record.attrs.clear();
+    }
+    record.trace_id = trace_id;
+    record.span_id = new_span_id();
+    Frame {
+        record,
+        recording,
+        pipeline,
+    }
+}
+
+/// A fresh record named `name`, started now; ids and parent come from [`begin`].
+pub(crate) fn new_record(name: Cow<'static, str>) -> SpanRecord {
+    SpanRecord {
+        trace_id: 0,
+        span_id: 0,
+        parent_span_id: 0,
+        parent_is_remote: false,
+        flags: 0,
+        kind: SpanKind::Internal,
+        name,
+        start: now_unix_nanos(),
+        end: 0,
+        attrs: SmallVec::new(),
+        dropped_attrs: 0,
+        events: Vec::new(),
+        links: Vec::new(),
+        status: Status::Unset,
+        code: None,
+    }
+}
+
+thread_local! {
+    // The message of the panic unwinding through this thread, for every span it ends.
+    static PANIC_MESSAGE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Ends a span: stamps the end time and hands a sampled record to the export queue.
+pub(crate) fn finish(mut frame: Frame) {
+    if !frame.recording {
+        return;
+    }
+    let now = now_unix_nanos();
+    if std::thread::panicking() {
+        let message = PANIC_MESSAGE
+            .try_with(|m| m.borrow().clone())
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "panicked".to_owned());
+        frame.record.record_exception("panic", &message, now);
+    }
+    frame.record.end = now;
+    frame.pipeline.submit(frame.record);
+}
+
+fn record_on(frame: &mut Frame, key: Cow<'static, str>, value: &dyn SpanValue) {
+    if !frame.recording {
+        return;
+    }
+    if let Some(value) = value.span_value() {
+        let limits = frame.pipeline.limits;
+        let value = AttrValue::from_value(value, limits.attribute_value_length);
+        frame.record.push_attr(key, value, limits.attribute_count);
+    }
+}
+
+/// Adds an attribute to the current span of this thread, if there is one.
+///
+/// ```
+/// let _guard = traced::Span::root("job").enter();
+/// traced::record("rows", 128_u32);
+/// ```
+pub fn record(key: impl Into<Cow<'static, str>>, value: impl SpanValue) {
+    stack::with_current(|frame| record_on(frame, key.into(), &value));
+}
+
+/// The trace id of this thread's current span, if there is one.
+pub fn current_trace_id() -> Option<TraceId> {
+    stack::with_current(|frame| TraceId(frame.record.trace_id))
+}
+
+/// The id of this thread's current span, if there is one.
+pub fn current_span_id() -> Option<SpanId> {
+    stack::with_current(|frame| SpanId(frame.record.span_id))
+}
+
+/// Trace id and span id of this thread's current span, for log correlation.
+pub(crate) fn current_ids() -> Option<(u128, u64)> {
+    stack::with_current(|frame| (frame.record.trace_id, frame.record.span_id))
+}
+
+/// Sets status Error and adds an `exception` event on the current span. Called by the panic
+/// hook; during a panic the message is also kept for every span the unwinding ends.
+pub(crate) fn record_exception(exception_type: &str, message: &str) {
+    if std::thread::panicking() {
+        let _ = PANIC_MESSAGE.try_with(|m| {
+            if let Ok(mut m) = m.try_borrow_mut() {
+                *m = Some(message.to_owned());
+            }
+        });
+    }
+    let now = now_unix_nanos();
+    stack::with_current(|frame| {
+        if frame.recording {
+            frame.record.record_exception(exception_type, message, now);
+        }
+    });
+}

@@ -1,0 +1,230 @@
+//! Typed attribute values: what a span records, without formatting anything into a `String`
+//! until a value must outlive the borrowed argument.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// A borrowed, typed attribute value, as handed to a span.
+///
+/// ```
+/// use traced::{SpanValue, Value};
+/// assert!(matches!(42_u8.span_value(), Some(Value::I64(42))));
+/// assert!(matches!("text".span_value(), Some(Value::Str("text"))));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value<'a> {
+    /// A boolean.
+    Bool(bool),
+    /// A signed integer (every integer type that fits).
+    I64(i64),
+    /// An unsigned integer; above `i64::MAX` it is recorded as a decimal string, because OTLP
+    /// integers are signed 64-bit.
+    U64(u64),
+    /// A floating-point number.
+    F64(f64),
+    /// A character, recorded as a one-character string.
+    Char(char),
+    /// A string, cut to the attribute value length limit at a char boundary.
+    Str(&'a str),
+}
+
+/// A type whose values can be span attributes.
+///
+/// Implemented for integers, floats, `bool`, `char`, string types, references, `Box`, `Arc`,
+/// and `Option`s of these (`None` records nothing). Implement it for your own types to have
+/// them recorded as attributes:
+///
+/// ```
+/// use traced::{SpanValue, Value};
+///
+/// struct OrderId(u64);
+///
+/// impl SpanValue for OrderId {
+///     fn span_value(&self) -> Option<Value<'_>> {
+///         Some(Value::U64(self.0))
+///     }
+/// }
+///
+/// let _guard = traced::Span::root("order").attr("order.id", OrderId(7)).enter();
+/// ```
+pub trait SpanValue {
+    /// The value to record, or `None` to record nothing.
+    fn span_value(&self) -> Option<Value<'_>>;
+}
+
+macro_rules! signed {
+    ($($t:ty),*) => {$(
+        impl SpanValue for $t {
+            fn span_value(&self) -> Option<Value<'_>> {
+                Some(Value::I64(i64::from(*self)))
+            }
+        }
+    )*};
+}
+signed!(i8, i16, i32, i64, u8, u16, u32);
+
+impl SpanValue for isize {
+    fn span_value(&self) -> Option<Value<'_>> {
+        // isize is at most 64 bits on every supported target.
+        Some(Value::I64(*self as i64))
+    }
+}
+
+impl SpanValue for u64 {
+    fn span_value(&self) -> Option<Value<'_>> {
+        Some(Value::U64(*self))
+    }
+}
+
+impl SpanValue for usize {
+    fn span_value(&self) -> Option<Value<'_>> {
+        Some(Value::U64(*self as u64))
+    }
+}
+
+impl SpanValue for f64 {
+    fn span_value(&self) -> Option<Value<'_>> {
+        Some(Value::F64(*self))
+    }
+}
+
+impl SpanValue for f32 {
+    fn span_value(&self) -> Option<Value<'_>> {
+        Some(Value::F64(f64::from(*self)))
+    }
+}
+
+impl SpanValue for bool {
+    fn span_value(&self) -> Option<Value<'_>> {
+        Some(Value::Bool(*self))
+    }
+}
+
+impl SpanValue for char {
+    fn span_value(&self) -> Option<Value<'_>> {
+        Some(Value::Char(*self))
+    }
+}
+
+impl SpanValue for str {
+    fn span_value(&self) -> Option<Value<'_>> {
+        Some(Value::Str(self))
+    }
+}
+
+impl SpanValue for String {
+    fn span_value(&self) -> Option<Value<'_>> {
+        Some(Value::Str(self))
+    }
+}
+
+impl SpanValue for Cow<'_, str> {
+    fn span_value(&self) -> Option<Value<'_>> {
+        Some(Value::Str(self))
+    }
+}
+
+impl<T: SpanValue + ?Sized> SpanValue for &T {
+    fn span_value(&self) -> Option<Value<'_>> {
+        (**self).span_value()
+    }
+}
+
+impl<T: SpanValue + ?Sized> SpanValue for &mut T {
+    fn span_value(&self) -> Option<Value<'_>> {
+        (**self).span_value()
+    }
+}
+
+impl<T: SpanValue + ?Sized> SpanValue for Box<T> {
+    fn span_value(&self) -> Option<Value<'_>> {
+        (**self).span_value()
+    }
+}
+
+impl<T: SpanValue + ?Sized> SpanValue for Arc<T> {
+    fn span_value(&self) -> Option<Value<'_>> {
+        (**self).span_value()
+    }
+}
+
+impl<T: SpanValue> SpanValue for Option<T> {
+    fn span_value(&self) -> Option<Value<'_>> {
+        self.as_ref().and_then(SpanValue::span_value)
+    }
+}
+
+impl SpanValue for Value<'_> {
+    fn span_value(&self) -> Option<Value<'_>> {
+        Some(*self)
+    }
+}
+
+/// An owned attribute value, as stored in a span record until export.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum AttrValue {
+    Bool(bool),
+    I64(i64),
+    F64(f64),
+    Str(Cow<'static, str>),
+}
+
+impl AttrValue {
+    /// Owns `value`, cutting strings to `max_chars` characters at a char boundary.
+    pub(crate) fn from_value(value: Value<'_>, max_chars: usize) -> AttrValue {
+        match value {
+            Value::Bool(b) => AttrValue::Bool(b),
+            Value::I64(i) => AttrValue::I64(i),
+            Value::U64(u) => match i64::try_from(u) {
+                Ok(i) => AttrValue::I64(i),
+                Err(_) => AttrValue::Str(Cow::Owned(u.to_string())),
+            },
+            Value::F64(f) => AttrValue::F64(f),
+            Value::Char(c) => AttrValue::Str(Cow::Owned(c.to_string())),
+            Value::Str(s) => AttrValue::Str(Cow::Owned(truncate(s, max_chars).to_owned())),
+        }
+    }
+}
+
+/// The longest prefix of `s` with at most `max_chars` characters.
+pub(crate) fn truncate(s: &str, max_chars: usize) -> &str {
+    // Fast path: a string of at most `max_chars` bytes has at most that many characters.
+    if s.len() <= max_chars {
+        return s;
+    }
+    match s.char_indices().nth(max_chars) {
+        Some((end, _)) => &s[..end],
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_u64_becomes_a_string() {
+        let v = AttrValue::from_value(u64::MAX.span_value().unwrap(), 100);
+        assert_eq!(v, AttrValue::Str(Cow::Owned(u64::MAX.to_string())));
+        let v = AttrValue::from_value((i64::MAX as u64).span_value().unwrap(), 100);
+        assert_eq!(v, AttrValue::I64(i64::MAX));
+    }
+
+    #[test]
+    fn strings_are_cut_at_char_boundaries() {
+        assert_eq!(truncate("héllo", 2), "hé");
+        assert_eq!(truncate("héllo", 10), "héllo");
+        assert_eq!(truncate("ééé", 3), "ééé");
+        assert_eq!(truncate("", 0), "");
+        let big = "x".repeat(10 << 20);
+        assert_eq!(truncate(&big, 4096).len(), 4096);
+    }
+
+    #[test]
+    fn options_and_references_delegate() {
+        assert_eq!(None::<u8>.span_value(), None);
+        assert_eq!(Some(&&3_i16).span_value(), Some(Value::I64(3)));
+        let shared: Arc<str> = Arc::from("a");
+        assert_eq!(shared.span_value(), Some(Value::Str("a")));
+    }
+}

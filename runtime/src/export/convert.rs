@@ -1,0 +1,111 @@
+//! Span records to OpenTelemetry `SpanData`, on the export thread.
+
+use std::borrow::Cow;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use opentelemetry::trace::{self as otel, SpanContext, TraceFlags, TraceState};
+use opentelemetry::{InstrumentationScope, KeyValue, Value as OtelValue};
+use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
+
+use crate::engine::AttrValue;
+use crate::engine::SpanKind;
+use crate::engine::record::{Attr, SpanRecord, Status};
+
+pub(crate) fn span_data(record: SpanRecord, scope: &InstrumentationScope) -> SpanData {
+    let mut attributes: Vec<KeyValue> =
+        Vec::with_capacity(record.attrs.len() + if record.code.is_some() { 3 } else { 0 });
+    if let Some(code) = record.code {
+        attributes.push(KeyValue::new("code.function.name", code.function));
+        attributes.push(KeyValue::new("code.file.path", code.file));
+        attributes.push(KeyValue::new("code.line.number", i64::from(code.line)));
+    }
+    attributes.extend(record.attrs.into_iter().map(key_value));
+    let events = record
+        .events
+        .into_iter()
+        .map(|event| {
+            otel::Event::new(
+                event.name,
+                time(event.time),
+                event.attrs.into_iter().map(key_value).collect(),
+                0,
+            )
+        })
+        .collect();
+    let links = record
+        .links
+        .into_iter()
+        .map(|link| {
+            let context = SpanContext::new(
+                otel::TraceId::from(link.trace_id),
+                otel::SpanId::from(link.span_id),
+                TraceFlags::new(link.flags),
+                link.remote,
+                TraceState::NONE,
+            );
+            otel::Link::new(context, Vec::new(), 0)
+        })
+        .collect();
+    SpanData {
+        span_context: SpanContext::new(
+            otel::TraceId::from(record.trace_id),
+            otel::SpanId::from(record.span_id),
+            TraceFlags::new(record.flags),
+            false,
+            TraceState::NONE,
+        ),
+        parent_span_id: otel::SpanId::from(record.parent_span_id),
+        parent_span_is_remote: record.parent_is_remote,
+        span_kind: span_kind(record.kind),
+        name: record.name,
+        start_time: time(record.start),
+        end_time: time(record.end),
+        attributes,
+        dropped_attributes_count: record.dropped_attrs,
+        events: span_events(events),
+        links: span_links(links),
+        status: match record.status {
+            Status::Unset => otel::Status::Unset,
+            Status::Error(description) => otel::Status::Error { description },
+        },
+        instrumentation_scope: scope.clone(),
+    }
+}
+
+// Both are `#[non_exhaustive]`, so they cannot be built with a struct expression.
+fn span_events(events: Vec<otel::Event>) -> SpanEvents {
+    let mut out = SpanEvents::default();
+    out.events = events;
+    out
+}
+
+fn span_links(links: Vec<otel::Link>) -> SpanLinks {
+    let mut out = SpanLinks::default();
+    out.links = links;
+    out
+}
+
+fn time(unix_nanos: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_nanos(unix_nanos)
+}
+
+fn key_value((key, value): Attr) -> KeyValue {
+    let value = match value {
+        AttrValue::Bool(b) => OtelValue::Bool(b),
+        AttrValue::I64(i) => OtelValue::I64(i),
+        AttrValue::F64(f) => OtelValue::F64(f),
+        AttrValue::Str(Cow::Borrowed(s)) => OtelValue::from(s),
+        AttrValue::Str(Cow::Owned(s)) => OtelValue::from(s),
+    };
+    KeyValue::new(key, value)
+}
+
+pub(crate) fn span_kind(kind: SpanKind) -> otel::SpanKind {
+    match kind {
+        SpanKind::Internal => otel::SpanKind::Internal,
+        SpanKind::Server => otel::SpanKind::Server,
+        SpanKind::Client => otel::SpanKind::Client,
+        SpanKind::Producer => otel::SpanKind::Producer,
+        SpanKind::Consumer => otel::SpanKind::Consumer,
+    }
+}

@@ -1,0 +1,11 @@
+//! Export: the thread that turns span records into OpenTelemetry `SpanData` and hands them to
+//! a standard `SpanExporter` (OTLP/HTTP, the console tree, or the user's own).
+
+mod boxed;
+mod console;
+mod convert;
+mod otlp;
+mod worker;
+
+pub(crate) use boxed::BoxedExporter;
+pub(crate) use worker::{ExporterSpec, Worker, WorkerHandle};

@@ -1,0 +1,271 @@
+//! Initialisation and shutdown: what `#[traced_service]` and [`init`] do.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use opentelemetry::KeyValue;
+use opentelemetry_sdk::Resource;
+
+use crate::config::{Config, ExporterKind, ServiceDefaults, Settings};
+use crate::engine::pipeline::{self, Pipeline};
+use crate::export::{ExporterSpec, Worker, WorkerHandle};
+use crate::logging;
+
+/// True while a pipeline started by `init` has not been shut down.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// True once our log subscriber is the global one (it cannot be replaced afterwards).
+static LOGGING_INSTALLED: AtomicBool = AtomicBool::new(false);
+
+/// Initialises tracing by hand: what `#[traced_service]` does, with a [`Config`] of your own.
+///
+/// Reads the environment (see the README for every variable), applies `config` on top, installs
+/// the JSON log subscriber and the panic hook, starts the export thread, and logs one line with
+/// the effective configuration. Never panics: invalid settings are logged once and replaced by
+/// their defaults. Keep the returned [`Guard`] alive until the end of `main`; dropping it
+/// flushes and shuts down.
+///
+/// A second call while a guard is alive logs a warning and returns an inert guard.
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// fn main() {
+///     let _guard = traced::init(
+///         traced::Config::new()
+///             .service_name("billing")
+///             .export_timeout(Duration::from_secs(5)),
+///     );
+///     // ...
+/// }
+/// ```
+pub fn init(config: Config) -> Guard {
+    start(config, ServiceDefaults::default())
+}
+
+pub(crate) fn service_start(defaults: ServiceDefaults) -> ServiceGuard {
+    ServiceGuard {
+        _guard: start(Config::new(), defaults),
+    }
+}
+
+fn start(config: Config, defaults: ServiceDefaults) -> Guard {
+    let resolved = config.resolve(&crate::config::process_env, defaults);
+    let settings = resolved.settings;
+    if ACTIVE.swap(true, Ordering::AcqRel) {
+        tracing::warn!(
+            target: "traced",
+            "traced is already initialised; this second initialisation is ignored"
+        );
+        return Guard::inert();
+    }
+    let mut warnings = resolved.warnings;
+    if settings.install_logging && !LOGGING_INSTALLED.load(Ordering::Acquire) {
+        match logging::install(&settings) {
+            Ok(()) => LOGGING_INSTALLED.store(true, Ordering::Release),
+            Err(e) => warnings.push(format!(
+                "{e}; keeping it, so log lines may lack trace_id and span_id"
+            )),
+        }
+    }
+    for warning in &warnings {
+        tracing::warn!(target: "traced", "{warning}");
+    }
+    if settings.install_panic_hook {
+        logging::install_panic_hook();
+    }
+    // Before the disabled check: OTEL_SDK_DISABLED does not affect propagators (P5).
+    crate::propagation::set_propagators(settings.propagators);
+    if settings.disabled {
+        tracing::info!(
+            target: "traced",
+            "tracing disabled (OTEL_SDK_DISABLED=true): no spans are recorded or exported"
+        );
+        ACTIVE.store(false, Ordering::Release);
+        return Guard::inert();
+    }
+    let spec = match resolved.custom_exporter {
+        Some(exporter) => Some(ExporterSpec::Custom(exporter)),
+        None => match settings.exporter {
+            ExporterKind::Otlp => settings.otlp.clone().map(ExporterSpec::Otlp),
+            ExporterKind::Console => Some(ExporterSpec::Console),
+            ExporterKind::None => None,
+        },
+    };
+    let custom = matches!(spec, Some(ExporterSpec::Custom(_)));
+    let (pipeline, worker) = start_pipeline(&settings, spec);
+    if custom {
+        tracing::info!(target: "traced", "tracing started: {} (exporter overridden in code)", settings.summary());
+    } else {
+        tracing::info!(target: "traced", "tracing started: {}", settings.summary());
+    }
+    Guard {
+        pipeline: Some(pipeline),
+        inner: Some(Inner {
+            pipeline,
+            worker,
+            timeout: settings.batch.export_timeout,
+        }),
+    }
+}
+
+fn start_pipeline(
+    settings: &Settings,
+    spec: Option<ExporterSpec>,
+) -> (&'static Pipeline, Option<WorkerHandle>) {
+    let new_pipeline = |exporting| {
+        Pipeline::new(
+            settings.sampler,
+            settings.limits,
+            exporting,
+            settings.batch.max_queue_size,
+            settings.batch.max_export_batch_size,
+        )
+    };
+    let Some(spec) = spec else {
+        return (pipeline::install(new_pipeline(false)), None);
+    };
+    let pipeline = pipeline::install(new_pipeline(true));
+    let resource = Resource::builder_empty()
+        .with_attributes(
+            settings
+                .resource
+                .iter()
+                .map(|(k, v)| KeyValue::new(k.clone(), v.clone())),
+        )
+        .build();
+    match Worker::spawn(pipeline, spec, resource, settings.batch) {
+        Ok(worker) => (pipeline, Some(worker)),
+        Err(e) => {
+            tracing::warn!(target: "traced", "{e}; spans will not be exported");
+            (pipeline::install(new_pipeline(false)), None)
+        }
+    }
+}
+
+/// Flushes and shuts tracing down when dropped (or on [`Guard::shutdown`]).
+///
+/// The flush is bounded by `OTEL_BSP_EXPORT_TIMEOUT` (default 30 s): a collector that hangs
+/// delays exit by at most that much. It runs on the export thread, so it is safe on any tokio
+/// runtime flavour and inside any task. Spans still queued when the time is up are counted as
+/// lost in the final log line.
+///
+/// ```no_run
+/// let mut guard = traced::init(traced::Config::new());
+/// // ...
+/// guard.shutdown(); // or let it drop at the end of main
+/// ```
+#[derive(Debug)]
+#[must_use = "tracing shuts down when the guard is dropped; keep it until the end of main"]
+pub struct Guard {
+    // Kept after shutdown so `stats` still answers.
+    pipeline: Option<&'static Pipeline>,
+    inner: Option<Inner>,
+}
+
+/// Counts of what happened to finished spans, from [`Guard::stats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ExportStats {
+    /// Spans the exporter accepted.
+    pub exported: u64,
+    /// Spans the exporter failed on (an error or a panic), or still queued when the flush at
+    /// shutdown ran out of time.
+    pub failed: u64,
+    /// Spans dropped because the queue was full, or ended after shutdown began.
+    pub dropped: u64,
+}
+
+#[derive(Debug)]
+struct Inner {
+    pipeline: &'static Pipeline,
+    worker: Option<WorkerHandle>,
+    timeout: Duration,
+}
+
+impl Guard {
+    fn inert() -> Guard {
+        Guard {
+            pipeline: None,
+            inner: None,
+        }
+    }
+
+    /// What happened to the spans so far: exported, failed, dropped.
+    ///
+    /// ```no_run
+    /// let mut guard = traced::init(traced::Config::new());
+    /// guard.shutdown();
+    /// assert_eq!(guard.stats().dropped, 0);
+    /// ```
+    pub fn stats(&self) -> ExportStats {
+        let Some(pipeline) = self.pipeline else {
+            return ExportStats::default();
+        };
+        let c = &pipeline.counters;
+        let in_flight = if pipeline.is_closed() && self.inner.is_none() {
+            pipeline.queued() as u64
+        } else {
+            0
+        };
+        ExportStats {
+            exported: c.exported.load(Ordering::Relaxed),
+            failed: c.export_failed.load(Ordering::Relaxed) + in_flight,
+            dropped: c.dropped_queue_full.load(Ordering::Relaxed)
+                + c.dropped_after_shutdown.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Flushes every finished span and stops the export thread, within the export timeout.
+    /// Idempotent: later calls, and the drop, do nothing.
+    pub fn shutdown(&mut self) {
+        let Some(inner) = self.inner.take() else {
+            return;
+        };
+        inner.pipeline.close();
+        if let Some(worker) = inner.worker {
+            let report = worker.wait(inner.pipeline, inner.timeout);
+            if !report.completed {
+                tracing::warn!(
+                    target: "traced",
+                    exported = report.exported,
+                    lost = report.failed,
+                    dropped = report.dropped,
+                    "span export did not finish within the export timeout ({} ms); exiting anyway",
+                    inner.timeout.as_millis()
+                );
+            } else if report.failed > 0 || report.dropped > 0 {
+                tracing::warn!(
+                    target: "traced",
+                    exported = report.exported,
+                    failed = report.failed,
+                    dropped = report.dropped,
+                    "tracing shut down: {} spans exported, {} failed to export, {} dropped",
+                    report.exported,
+                    report.failed,
+                    report.dropped
+                );
+            } else {
+                tracing::debug!(
+                    target: "traced",
+                    exported = report.exported,
+                    "tracing shut down: {} spans exported",
+                    report.exported
+                );
+            }
+        }
+        ACTIVE.store(false, Ordering::Release);
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// The guard `#[traced_service]` keeps in `main`.
+#[derive(Debug)]
+#[must_use]
+pub struct ServiceGuard {
+    _guard: Guard,
+}

@@ -1,0 +1,165 @@
+//! The tracing `Layer` that turns each event into one line and writes it with a single call.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::io::Write as _;
+
+use tracing::{Event, Subscriber};
+use tracing_log::NormalizeEvent as _;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::{Context, Layer};
+
+use super::json::{self, Header, Scratch};
+use super::{Style, pretty, time};
+use crate::config::LogFormat;
+
+/// A line buffer that grew past this (one huge message) is given back rather than kept for
+/// the life of the thread.
+const MAX_RETAINED: usize = 64 * 1024;
+
+/// Per-thread buffers, reused by every event on the thread: no allocation per line once they
+/// have grown to the size of the longest line.
+struct Buffers {
+    line: Vec<u8>,
+    scratch: Scratch,
+}
+
+impl Buffers {
+    const fn new() -> Self {
+        Self {
+            line: Vec::new(),
+            scratch: Scratch::new(),
+        }
+    }
+}
+
+thread_local! {
+    static BUFFERS: RefCell<Buffers> = const { RefCell::new(Buffers::new()) };
+}
+
+/// Formats every event it sees as a JSON line (or a pretty one) stamped with the engine's
+/// current trace and span ids, and writes it to `M`'s writer (stderr outside tests).
+pub(crate) struct EventLayer<M> {
+    style: Style,
+    /// `"service":"…",`, escaped once here rather than on every line.
+    service: Box<[u8]>,
+    make_writer: M,
+    /// The engine's current ids; a plain fn so tests can pin them without a span engine.
+    current_ids: fn() -> Option<(u128, u64)>,
+}
+
+impl<M> EventLayer<M> {
+    pub(crate) fn new(format: LogFormat, service: &str, make_writer: M, ansi: bool) -> Self {
+        Self {
+            style: Style::new(format, ansi),
+            service: json::service_prefix(service),
+            make_writer,
+            current_ids: crate::engine::current_ids,
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn with_ids(mut self, current_ids: fn() -> Option<(u128, u64)>) -> Self {
+        self.current_ids = current_ids;
+        self
+    }
+}
+
+impl<M> fmt::Debug for EventLayer<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventLayer")
+            .field("style", &self.style)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, M> Layer<S> for EventLayer<M>
+where
+    S: Subscriber,
+    M: for<'a> MakeWriter<'a> + 'static,
+{
+    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        let written = BUFFERS.try_with(|buffers| match buffers.try_borrow_mut() {
+            Ok(mut buffers) => {
+                self.emit(&mut buffers, event);
+                true
+            }
+            Err(_) => false,
+        });
+        if written != Ok(true) {
+            // Re-entered (a field's Debug impl logged while its event was being formatted), or
+            // an event during thread exit after the thread-local was destroyed: this one line
+            // gets buffers of its own.
+            self.emit(&mut Buffers::new(), event);
+        }
+    }
+}
+
+impl<M> EventLayer<M>
+where
+    M: for<'a> MakeWriter<'a> + 'static,
+{
+    fn emit(&self, buffers: &mut Buffers, event: &Event<'_>) {
+        buffers.line.clear();
+        buffers.scratch.clear(MAX_RETAINED);
+        // Records bridged from `log` carry their real target in a field.
+        let normalized = event.normalized_metadata();
+        let metadata = normalized.as_ref().unwrap_or_else(|| event.metadata());
+        let timestamp = time::now();
+        let header = Header {
+            timestamp: &timestamp,
+            level: metadata.level().as_str(),
+            service: &self.service,
+            target: metadata.target(),
+            is_log: normalized.is_some(),
+            ids: (self.current_ids)(),
+        };
+        match self.style {
+            Style::Json => json::render(&mut buffers.line, &mut buffers.scratch, &header, event),
+            Style::Pretty { ansi } => pretty::render(&mut buffers.line, &header, ansi, event),
+        }
+        // One write on a locked writer, so lines of concurrent threads never interleave. A
+        // failed write (stderr closed) is dropped: logging must never take the service down.
+        let mut writer = self.make_writer.make_writer_for(event.metadata());
+        let _ = writer.write_all(&buffers.line);
+        if buffers.line.capacity() > MAX_RETAINED {
+            buffers.line = Vec::new();
+        }
+    }
+}
+
+/// Writes the low `digits` (at most 32) nibbles of `value` as lowercase hex (SPEC-NOTES S7).
+pub(super) fn write_hex(out: &mut Vec<u8>, value: u128, digits: usize) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = [0_u8; 32];
+    let text = &mut text[32 - digits.min(32)..];
+    let mut rest = value;
+    for byte in text.iter_mut().rev() {
+        // Masked to four bits, so the index is below 16.
+        *byte = HEX[(rest & 0xf) as usize];
+        rest >>= 4;
+    }
+    out.extend_from_slice(text);
+}
+
+/// stderr, locked for the whole line.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct StderrWriter;
+
+impl<'a> MakeWriter<'a> for StderrWriter {
+    type Writer = std::io::StderrLock<'static>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        std::io::stderr().lock()
+    }
+}
+
+/// Runs `f` while this thread's buffers are borrowed, as an event logged from inside another
+/// event's formatting finds them (with a global subscriber; a scoped one drops such events).
+#[cfg(test)]
+pub(super) fn with_buffers_held<R>(f: impl FnOnce() -> R) -> R {
+    BUFFERS.with(|buffers| {
+        let _held = buffers.borrow_mut();
+        f()
+    })
+}

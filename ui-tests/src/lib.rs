@@ -1,0 +1,3 @@
+//! Compile-time tests of the `traced` macros. There is no library here: `tests/ui.rs` runs the
+//! cases in `tests/fail` (each misuse with its expected `.stderr`) and `tests/pass` (programs that
+//! must build and run) through trybuild.

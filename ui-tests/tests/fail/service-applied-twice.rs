@@ -1,0 +1,3 @@
+#[traced::traced_service]
+#[traced::traced_service(name = "checkout")]
+fn main() {}

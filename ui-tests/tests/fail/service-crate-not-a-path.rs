@@ -1,0 +1,2 @@
+#[traced::traced_service(crate = "my-traced")]
+fn main() {}

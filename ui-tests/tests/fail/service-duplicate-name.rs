@@ -1,0 +1,2 @@
+#[traced::traced_service(name = "checkout", name = "payments")]
+fn main() {}

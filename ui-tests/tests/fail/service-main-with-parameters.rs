@@ -1,0 +1,4 @@
+#[traced::traced_service]
+fn main(args: Vec<String>) {
+    let _ = args;
+}

@@ -1,0 +1,2 @@
+#[traced::traced_service(crate = traced)]
+fn main() {}

@@ -1,0 +1,6 @@
+const NAME: &str = "checkout";
+
+#[traced::traced_service(name = NAME)]
+fn main() {
+    let _ = NAME;
+}

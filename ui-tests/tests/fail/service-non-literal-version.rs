@@ -1,0 +1,2 @@
+#[traced::traced_service(version = env!("CARGO_PKG_VERSION"))]
+fn main() {}

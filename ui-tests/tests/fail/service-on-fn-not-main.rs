@@ -1,0 +1,6 @@
+#[traced::traced_service]
+fn start() {}
+
+fn main() {
+    start();
+}

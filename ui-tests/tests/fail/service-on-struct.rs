@@ -1,0 +1,6 @@
+#[traced::traced_service]
+struct Service;
+
+fn main() {
+    let _ = Service;
+}

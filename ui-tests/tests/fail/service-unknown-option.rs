@@ -1,0 +1,2 @@
+#[traced::traced_service(name = "checkout", level = "debug")]
+fn main() {}
