@@ -16,20 +16,28 @@
 //! Everything is configured through OpenTelemetry's environment variables (see the README for
 //! the full list) or in code through [`Config`] and [`init`].
 
+mod bridge;
 mod config;
+mod context;
 mod engine;
 mod export;
 mod init;
 mod logging;
 pub mod propagation;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 #[doc(hidden)]
 pub mod __private;
 
+pub use bridge::BridgeLayer;
 pub use config::{
     BatchSettings, Compression, Config, ExporterKind, Limits, LogFormat, OtlpSettings, Propagators,
     RootSampler, Sampler,
 };
+pub use context::FutureExt;
+#[cfg(feature = "tokio")]
+pub use context::spawn;
 pub use engine::{
     InSpan, Span, SpanGuard, SpanId, SpanKind, SpanValue, TraceId, Value, current_span_id,
     current_trace_id, record,

@@ -15,6 +15,7 @@ pub use outcome::{
     Arg, Outcome, RecordDebugError, RecordDisplayError, RecordNoOutcome, RecordNothing,
     RecordOpaqueError, RecordSpanValue,
 };
+pub(crate) use span::bounded_debug;
 pub use span::{SpanMeta, SpanStart};
 
 /// Called first thing in a `#[traced_service]` `main`: initialises everything once.

@@ -6,9 +6,10 @@ use std::borrow::Cow;
 use std::future::Future;
 
 use crate::engine::pipeline;
-use crate::engine::span::{begin, new_record};
+use crate::engine::span::{Parent, begin, new_record};
 use crate::engine::stack::{self, Frame};
 use crate::engine::{AttrValue, CodeLocation, InSpan, SpanGuard, SpanKind, SpanValue};
+use crate::propagation::Carrier;
 
 /// Everything about a span that is known at compile time, in a `static`.
 #[derive(Debug)]
@@ -28,17 +29,33 @@ impl SpanStart {
     /// A span that starts a new trace.
     #[inline]
     pub fn root(meta: &'static SpanMeta) -> SpanStart {
-        SpanStart::new(meta, true)
+        SpanStart::new(meta, || Parent::Root)
+    }
+
+    /// A span continuing the trace carried by `carrier` (`parent = expr`).
+    #[inline]
+    pub fn root_with_parent(
+        meta: &'static SpanMeta,
+        carrier: &(impl Carrier + ?Sized),
+    ) -> SpanStart {
+        SpanStart::new(meta, || Parent::extract(carrier, false))
+    }
+
+    /// A new trace linked to the one carried by `carrier` (`link = expr`).
+    #[inline]
+    pub fn root_with_link(meta: &'static SpanMeta, carrier: &(impl Carrier + ?Sized)) -> SpanStart {
+        SpanStart::new(meta, || Parent::extract(carrier, true))
     }
 
     /// A child of this thread's current span (a root when there is none).
     #[inline]
     pub fn child(meta: &'static SpanMeta) -> SpanStart {
-        SpanStart::new(meta, false)
+        SpanStart::new(meta, || Parent::Current)
     }
 
+    // The carrier is only parsed when tracing is on.
     #[inline]
-    fn new(meta: &'static SpanMeta, root: bool) -> SpanStart {
+    fn new(meta: &'static SpanMeta, parent: impl FnOnce() -> Parent) -> SpanStart {
         let Some(pipeline) = pipeline::current() else {
             return SpanStart { frame: None };
         };
@@ -46,7 +63,7 @@ impl SpanStart {
         record.kind = meta.kind;
         record.code = Some(&meta.code);
         SpanStart {
-            frame: Some(begin(pipeline, root, record)),
+            frame: Some(begin(pipeline, parent(), record)),
         }
     }
 
@@ -104,6 +121,14 @@ impl SpanStart {
     #[inline]
     pub fn in_span<F: Future>(self, fut: F) -> InSpan<F> {
         InSpan::new(fut, self.frame)
+    }
+}
+
+/// `Debug` of `value`, at most `max_chars` characters (the bridge records tracing fields so).
+pub(crate) fn bounded_debug(max_chars: usize, value: &dyn fmt::Debug) -> String {
+    match bounded_string(max_chars, |w| write!(w, "{value:?}")) {
+        AttrValue::Str(s) => s.into_owned(),
+        _ => String::new(),
     }
 }
 

@@ -140,6 +140,23 @@ pub(crate) fn current() -> Option<&'static Pipeline> {
     unsafe { ptr.as_ref() }
 }
 
+/// Makes `pipeline` current and returns the one it replaces (for `traced::testing`, which
+/// puts the previous one back when a capture ends).
+#[cfg(feature = "testing")]
+pub(crate) fn replace(pipeline: Pipeline) -> (&'static Pipeline, Option<&'static Pipeline>) {
+    let pipeline: &'static Pipeline = Box::leak(Box::new(pipeline));
+    let previous = CURRENT.swap(std::ptr::from_ref(pipeline).cast_mut(), Ordering::AcqRel);
+    // SAFETY: as in `current`.
+    (pipeline, unsafe { previous.as_ref() })
+}
+
+/// Puts `previous` back (see [`replace`]).
+#[cfg(feature = "testing")]
+pub(crate) fn restore(previous: Option<&'static Pipeline>) {
+    let ptr = previous.map_or(std::ptr::null_mut(), |p| std::ptr::from_ref(p).cast_mut());
+    CURRENT.store(ptr, Ordering::Release);
+}
+
 /// Makes `pipeline` the destination of every span from now on. Pipelines are leaked on
 /// purpose: spans still running on other threads may hold a reference to an old one, and one
 /// small allocation per initialisation is cheaper than reference counting every span.

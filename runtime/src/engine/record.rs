@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use smallvec::SmallVec;
 
 use super::value::AttrValue;
+use crate::propagation::TraceState;
 
 /// What a span represents, as OpenTelemetry's `SpanKind`.
 ///
@@ -96,6 +97,8 @@ pub(crate) struct SpanRecord {
     pub(crate) links: Vec<LinkRecord>,
     pub(crate) status: Status,
     pub(crate) code: Option<&'static CodeLocation>,
+    /// The W3C `tracestate` of the trace, inherited from the remote parent.
+    pub(crate) trace_state: TraceState,
 }
 
 impl SpanRecord {

@@ -12,10 +12,11 @@ use smallvec::SmallVec;
 use super::clock::now_unix_nanos;
 use super::ids::{SpanId, TraceId, new_span_id, new_trace_id};
 use super::pipeline::{self, Pipeline};
-use super::record::{FLAG_RANDOM, FLAG_SAMPLED, SpanKind, SpanRecord, Status};
+use super::record::{FLAG_RANDOM, FLAG_SAMPLED, LinkRecord, SpanKind, SpanRecord, Status};
 use super::sampler::ParentSampling;
 use super::stack::{self, Frame};
 use super::value::{AttrValue, SpanValue};
+use crate::propagation::{Carrier, SpanContext, TraceState};
 
 /// A span about to start: built with [`Span::root`] or [`Span::child`], then made current
 /// with [`Span::enter`] (sync code) or [`Span::in_span`] (a future).
@@ -46,29 +47,29 @@ pub struct Span {
 #[derive(Debug)]
 struct Pending {
     pipeline: &'static Pipeline,
-    root: bool,
+    parent: Parent,
     record: SpanRecord,
 }
 
 impl Span {
     /// A span that starts a new trace, whatever span is current.
     pub fn root(name: impl Into<Cow<'static, str>>) -> Span {
-        Span::new(name.into(), true)
+        Span::new(name.into(), Parent::Root)
     }
 
     /// A span that is a child of the current span, or a root when there is none.
     pub fn child(name: impl Into<Cow<'static, str>>) -> Span {
-        Span::new(name.into(), false)
+        Span::new(name.into(), Parent::Current)
     }
 
-    fn new(name: Cow<'static, str>, root: bool) -> Span {
+    fn new(name: Cow<'static, str>, parent: Parent) -> Span {
         let Some(pipeline) = pipeline::current() else {
             return Span { pending: None };
         };
         Span {
             pending: Some(Pending {
                 pipeline,
-                root,
+                parent,
                 record: new_record(name),
             }),
         }
@@ -97,14 +98,43 @@ impl Span {
         self
     }
 
+    /// Continues the trace carried by `carrier` (a `traceparent` string, an `http::HeaderMap`,
+    /// a map of headers…): the span's parent is the carrier's span. A missing or malformed
+    /// carrier starts a fresh trace.
+    ///
+    /// ```
+    /// let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    /// let _guard = traced::Span::root("handle message").parent(traceparent).enter();
+    /// ```
+    pub fn parent(mut self, carrier: &(impl Carrier + ?Sized)) -> Span {
+        if let Some(pending) = &mut self.pending {
+            pending.parent = Parent::extract(carrier, false);
+        }
+        self
+    }
+
+    /// Starts a new trace with a link to the one carried by `carrier` (the messaging
+    /// convention for batch consumers). A missing or malformed carrier means no link.
+    ///
+    /// ```
+    /// let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    /// let _guard = traced::Span::root("process batch").link(traceparent).enter();
+    /// ```
+    pub fn link(mut self, carrier: &(impl Carrier + ?Sized)) -> Span {
+        if let Some(pending) = &mut self.pending {
+            pending.parent = Parent::extract(carrier, true);
+        }
+        self
+    }
+
     /// Decides ids, parent and sampling, and returns the frame ready to be made current.
     fn start(self) -> Option<Frame> {
         let Pending {
             pipeline,
-            root,
+            parent,
             record,
         } = self.pending?;
-        Some(begin(pipeline, root, record))
+        Some(begin(pipeline, parent, record))
     }
 
     /// Starts the span and makes it current on this thread until the guard is dropped.
@@ -247,33 +277,80 @@ impl<F: Future> Future for InSpan<F> {
     }
 }
 
-/// Gives `record` its ids, parent and sampling decision: a child of this thread's current
-/// span unless `root`. The decision is made here, once, before any attribute of an unsampled
-/// span is built.
-pub(crate) fn begin(pipeline: &'static Pipeline, root: bool, mut record: SpanRecord) -> Frame {
-    let parent = if root {
-        None
-    } else {
-        stack::with_current(|frame| {
+/// Where a new span attaches.
+#[derive(Debug, Clone)]
+pub(crate) enum Parent {
+    /// A child of this thread's current span; a root when there is none.
+    Current,
+    /// A new trace, whatever span is current.
+    Root,
+    /// Continues a remote trace (`parent = carrier`).
+    Remote(SpanContext),
+    /// A new trace with a link to another one (`link = carrier`).
+    Link(SpanContext),
+}
+
+impl Parent {
+    /// `parent = carrier` / `link = carrier`: a missing or malformed carrier means a fresh
+    /// trace, never an error (issue 3).
+    pub(crate) fn extract(carrier: &(impl Carrier + ?Sized), link: bool) -> Parent {
+        match crate::propagation::extract(carrier).context {
+            Some(ctx) if link => Parent::Link(ctx),
+            Some(ctx) => Parent::Remote(ctx),
+            None => Parent::Root,
+        }
+    }
+}
+
+/// Gives `record` its ids, parent and sampling decision. The decision is made here, once,
+/// before any attribute of an unsampled span is built.
+pub(crate) fn begin(pipeline: &'static Pipeline, parent: Parent, mut record: SpanRecord) -> Frame {
+    let local = match parent {
+        Parent::Current => stack::with_current(|frame| {
             (
                 frame.record.trace_id,
                 frame.record.span_id,
                 frame.record.flags,
-                frame.recording,
+                frame.record.trace_state.clone(),
             )
-        })
+        }),
+        _ => None,
     };
-    let (trace_id, parent_sampling) = match parent {
-        Some((trace_id, span_id, flags, recording)) => {
+    let (trace_id, parent_sampling) = match (local, parent) {
+        (Some((trace_id, span_id, flags, trace_state)), _) => {
             record.parent_span_id = span_id;
             record.flags = flags & !FLAG_SAMPLED;
+            record.trace_state = trace_state;
+            // The sampled flag, not `recording`: a context carried into spawned work is not
+            // recording, yet its children belong to a sampled trace.
             let sampling = ParentSampling {
-                sampled: recording,
+                sampled: flags & FLAG_SAMPLED != 0,
                 remote: false,
             };
             (trace_id, Some(sampling))
         }
-        None => {
+        (None, Parent::Remote(ctx)) => {
+            record.parent_span_id = ctx.span_id();
+            record.parent_is_remote = true;
+            // W3C Level 2: the flags the caller sent are kept (the random bit included); the
+            // sampled bit is ours to decide.
+            record.flags = ctx.flags() & !FLAG_SAMPLED;
+            let sampling = ParentSampling {
+                sampled: ctx.is_sampled(),
+                remote: true,
+            };
+            record.trace_state = ctx.trace_state().clone();
+            (ctx.trace_id(), Some(sampling))
+        }
+        (None, parent) => {
+            if let Parent::Link(ctx) = parent {
+                record.links.push(LinkRecord {
+                    trace_id: ctx.trace_id(),
+                    span_id: ctx.span_id(),
+                    flags: ctx.flags(),
+                    remote: true,
+                });
+            }
             record.flags = FLAG_RANDOM;
             (new_trace_id(), None)
         }
@@ -284,6 +361,7 @@ pub(crate) fn begin(pipeline: &'static Pipeline, root: bool, mut record: SpanRec
     } else {
         // An unsampled span keeps its ids (logs, propagation) and nothing else.
         record.attrs.clear();
+        record.links.clear();
     }
     record.trace_id = trace_id;
     record.span_id = new_span_id();
@@ -292,6 +370,24 @@ pub(crate) fn begin(pipeline: &'static Pipeline, root: bool, mut record: SpanRec
         recording,
         pipeline,
     }
+}
+
+/// A frame that stands for this thread's current span elsewhere (spawned work): same ids,
+/// so spans and logs there join the trace, but it records and exports nothing itself.
+pub(crate) fn current_context_frame() -> Option<Frame> {
+    stack::with_current(|frame| {
+        let mut record = new_record(Cow::Borrowed(""));
+        record.trace_id = frame.record.trace_id;
+        record.span_id = frame.record.span_id;
+        record.parent_span_id = frame.record.parent_span_id;
+        record.flags = frame.record.flags;
+        record.trace_state = frame.record.trace_state.clone();
+        Frame {
+            record,
+            recording: false,
+            pipeline: frame.pipeline,
+        }
+    })
 }
 
 /// A fresh record named `name`, started now; ids and parent come from [`begin`].
@@ -312,6 +408,7 @@ pub(crate) fn new_record(name: Cow<'static, str>) -> SpanRecord {
         links: Vec::new(),
         status: Status::Unset,
         code: None,
+        trace_state: TraceState::default(),
     }
 }
 

@@ -47,6 +47,12 @@ pub enum Value<'a> {
 ///
 /// let _guard = traced::Span::root("order").attr("order.id", OrderId(7)).enter();
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be recorded as a span attribute value",
+    label = "not a `traced::SpanValue`",
+    note = "attributes are numbers, `bool`, `char` and strings (and `Option`s and references of these)",
+    note = "record it through `Display` with `key = %expr` or through `Debug` with `key = ?expr`, or implement `traced::SpanValue` for it"
+)]
 pub trait SpanValue {
     /// The value to record, or `None` to record nothing.
     fn span_value(&self) -> Option<Value<'_>>;

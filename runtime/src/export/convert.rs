@@ -52,7 +52,7 @@ pub(crate) fn span_data(record: SpanRecord, scope: &InstrumentationScope) -> Spa
             otel::SpanId::from(record.span_id),
             TraceFlags::new(record.flags),
             false,
-            TraceState::NONE,
+            trace_state(&record.trace_state),
         ),
         parent_span_id: otel::SpanId::from(record.parent_span_id),
         parent_span_is_remote: record.parent_is_remote,
@@ -70,6 +70,14 @@ pub(crate) fn span_data(record: SpanRecord, scope: &InstrumentationScope) -> Spa
         },
         instrumentation_scope: scope.clone(),
     }
+}
+
+// Ours is validated against the W3C grammar already; the SDK's parser re-checks it.
+fn trace_state(state: &crate::propagation::TraceState) -> TraceState {
+    state
+        .header()
+        .and_then(|header| header.parse().ok())
+        .unwrap_or(TraceState::NONE)
 }
 
 // Both are `#[non_exhaustive]`, so they cannot be built with a struct expression.

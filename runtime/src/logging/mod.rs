@@ -128,7 +128,10 @@ where
         .max_level_hint()
         .unwrap_or(tracing::level_filters::LevelFilter::TRACE);
     let layer = EventLayer::new(format, service, make_writer, ansi);
-    let subscriber = tracing_subscriber::registry().with(filter).with(layer);
+    let subscriber = tracing_subscriber::registry()
+        .with(filter)
+        .with(crate::bridge::BridgeLayer::new())
+        .with(layer);
     (subscriber, filter_error, max_level)
 }
 

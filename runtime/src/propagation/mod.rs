@@ -57,6 +57,7 @@ mod w3c_tests;
 #[cfg(test)]
 mod w3c_tracestate_tests;
 
+pub use crate::context::{current_traceparent, inject};
 #[allow(
     unused_imports,
     reason = "`set_propagators` is wired into `init` by the engine owner"

@@ -1,0 +1,105 @@
+//! Carrying the current span into work that runs elsewhere: spawned tasks, futures polled
+//! later, outgoing messages.
+
+use std::future::Future;
+
+use crate::engine::span::current_context_frame;
+use crate::engine::stack;
+use crate::engine::{InSpan, Span};
+use crate::propagation::{Baggage, Injector, SpanContext};
+
+/// Extension methods that put futures inside spans.
+///
+/// ```
+/// use traced::FutureExt as _;
+///
+/// # async fn work() {}
+/// # async fn run() {
+/// let _guard = traced::Span::root("request").enter();
+/// let task = work().in_current_span(); // runs later, still in "request"'s trace
+/// drop(_guard);
+/// task.await;
+/// # }
+/// ```
+pub trait FutureExt: Future + Sized {
+    /// Makes this thread's current span current on every poll of the future, wherever it is
+    /// polled: spans started inside are its children and logs carry its ids. The span itself
+    /// is not extended: it ends when its own guard or future ends, and `traced::record` inside
+    /// the future does not reach it.
+    fn in_current_span(self) -> InSpan<Self> {
+        InSpan::new(self, current_context_frame())
+    }
+
+    /// Starts `span` and makes it current on every poll of the future; see [`Span::in_span`].
+    fn in_span(self, span: Span) -> InSpan<Self> {
+        span.in_span(self)
+    }
+}
+
+impl<F: Future> FutureExt for F {}
+
+/// `tokio::spawn` that carries the current span into the task (see
+/// [`FutureExt::in_current_span`]).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let _guard = traced::Span::root("request").enter();
+/// let handle = traced::spawn(async { tracing::info!("in the request's trace") });
+/// # drop(_guard);
+/// handle.await.unwrap();
+/// # }
+/// ```
+#[cfg(feature = "tokio")]
+#[track_caller]
+pub fn spawn<F>(future: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    tokio::spawn(future.in_current_span())
+}
+
+/// The current span as a W3C context, for propagation.
+pub(crate) fn current_context() -> Option<SpanContext> {
+    stack::with_current(|frame| {
+        SpanContext::new(
+            frame.record.trace_id,
+            frame.record.span_id,
+            frame.record.flags,
+        )
+        .map(|ctx| ctx.with_trace_state(frame.record.trace_state.clone()))
+    })
+    .flatten()
+}
+
+/// Writes the current span's context (`traceparent`, `tracestate`) into `injector`, with the
+/// active propagators (`OTEL_PROPAGATORS`). Nothing is written outside a span.
+///
+/// ```
+/// let mut headers = http::HeaderMap::new();
+/// let _guard = traced::Span::root("publish").enter();
+/// traced::propagation::inject(&mut headers);
+/// # let _ = headers;
+/// ```
+pub fn inject(injector: &mut (impl Injector + ?Sized)) {
+    crate::propagation::inject_with(
+        current_context().as_ref(),
+        &Baggage::new(),
+        injector,
+        crate::propagation::active_propagators(),
+    );
+}
+
+/// The current span's `traceparent` header value, for embedding in a message; `None` outside
+/// a span.
+///
+/// ```
+/// let _guard = traced::Span::root("publish").enter();
+/// if let Some(traceparent) = traced::propagation::current_traceparent() {
+///     assert_eq!(traceparent.len(), 55);
+/// }
+/// ```
+pub fn current_traceparent() -> Option<String> {
+    current_context().map(|ctx| ctx.to_traceparent())
+}

@@ -1,0 +1,139 @@
+//! In-memory capture of finished spans, for tests (feature `testing`).
+//!
+//! A capture routes every span that ends while it is active through the real export path
+//! (queue, export thread, conversion to OpenTelemetry `SpanData`) into memory, and returns them
+//! with helpers to assert names, kinds, parents, typed attributes, status, events and links.
+//! Captures in one process run one at a time (they share the global pipeline); spans ended by
+//! other threads while a capture is active are captured too, so give test spans distinct names.
+//!
+//! ```
+//! use traced::testing::{Value, capture};
+//!
+//! let ((), spans) = capture(|| {
+//!     let _root = traced::Span::root("root").attr("id", 7_i64).enter();
+//!     let _child = traced::Span::child("child").enter();
+//! });
+//! let root = spans.named("root");
+//! let child = spans.named("child");
+//! assert_eq!(child.parent_span_id, Some(root.span_id));
+//! assert_eq!(root.attr("id"), Some(&Value::I64(7)));
+//! ```
+
+mod span;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+
+use crate::config::{BatchSettings, Limits, Sampler};
+use crate::engine::pipeline::{self, Pipeline};
+use crate::export::{BoxedExporter, ExporterSpec, Worker, WorkerHandle};
+
+pub use span::{CapturedEvent, CapturedLink, CapturedSpan, CapturedSpans, Status, Value};
+
+/// Runs `f` inside a capture and returns its result and the spans that ended meanwhile.
+pub fn capture<R>(f: impl FnOnce() -> R) -> (R, CapturedSpans) {
+    let capture = Capture::start();
+    let result = f();
+    (result, capture.finish())
+}
+
+/// A capture in progress; [`Capture::finish`] returns what it caught. Useful around async
+/// code: start it, run the runtime, finish it.
+///
+/// ```
+/// let capture = traced::testing::Capture::start();
+/// tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(
+///     traced::Span::root("task").in_span(async {}),
+/// );
+/// assert_eq!(capture.finish().len(), 1);
+/// ```
+#[derive(Debug)]
+#[must_use = "a capture returns its spans from `finish`"]
+pub struct Capture {
+    pipeline: &'static Pipeline,
+    previous: Option<&'static Pipeline>,
+    worker: WorkerHandle,
+    sink: Sink,
+    finished: bool,
+    _serial: MutexGuard<'static, ()>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Sink(Arc<Mutex<Vec<SpanData>>>);
+
+impl SpanExporter for Sink {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(batch);
+        Ok(())
+    }
+}
+
+impl Capture {
+    /// Starts capturing every span, sampled with `always_on`, with default limits.
+    pub fn start() -> Capture {
+        Capture::with_limits(Limits::default())
+    }
+
+    /// Starts capturing with these attribute limits.
+    pub fn with_limits(limits: Limits) -> Capture {
+        static SERIAL: Mutex<()> = Mutex::new(());
+        let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let batch = BatchSettings {
+            schedule_delay: Duration::from_millis(20),
+            max_queue_size: 1 << 20,
+            max_export_batch_size: 4096,
+            export_timeout: Duration::from_secs(30),
+        };
+        let (pipeline, previous) = pipeline::replace(Pipeline::new(
+            Sampler::AlwaysOn,
+            limits,
+            true,
+            batch.max_queue_size,
+            batch.max_export_batch_size,
+        ));
+        let sink = Sink::default();
+        let spec = ExporterSpec::Custom(BoxedExporter::new(sink.clone()));
+        let worker = match Worker::spawn(pipeline, spec, Resource::builder_empty().build(), batch) {
+            Ok(worker) => worker,
+            // Only thread creation can fail here; a test cannot go on without it.
+            Err(e) => panic!("traced::testing: {e}"),
+        };
+        Capture {
+            pipeline,
+            previous,
+            worker,
+            sink,
+            finished: false,
+            _serial: serial,
+        }
+    }
+
+    /// Flushes and returns every span that ended since the capture started.
+    pub fn finish(mut self) -> CapturedSpans {
+        self.stop();
+        let spans = std::mem::take(&mut *self.sink.0.lock().unwrap_or_else(|e| e.into_inner()));
+        CapturedSpans::new(spans.into_iter().map(CapturedSpan::from).collect())
+    }
+
+    fn stop(&mut self) {
+        if !std::mem::replace(&mut self.finished, true) {
+            self.pipeline.close();
+            let _ = self.worker.wait(self.pipeline, Duration::from_secs(30));
+            pipeline::restore(self.previous);
+        }
+    }
+}
+
+impl Drop for Capture {
+    // A test that panics before `finish` must not leave its pipeline installed.
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
