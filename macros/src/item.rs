@@ -6,7 +6,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens as _;
-use syn::parse::{Parse, ParseStream};
+use syn::parse::{Parse, ParseStream, Parser as _};
 use syn::spanned::Spanned as _;
 use syn::{Attribute, Signature, Token, Visibility, braced, token};
 
@@ -29,9 +29,12 @@ pub(crate) struct Body {
 
 /// Anything else, described for the error message and located at its keyword.
 pub(crate) struct NotFn {
-    /// "a struct", "a fn without a body", …
+    /// "a struct", "a fn without a body", "a closure", …
     pub(crate) what: &'static str,
     pub(crate) span: Span,
+    /// An expression (rustc expands attributes on expressions and statements, after reporting
+    /// that they are unstable): the fallback must stay one expression.
+    pub(crate) expression: bool,
 }
 
 /// Models `item`: a function, or a description of what it is instead.
@@ -41,6 +44,7 @@ pub(crate) fn parse(item: TokenStream) -> Result<FnItem, NotFn> {
         Ok(FnOrDecl::Decl(sig)) => Err(NotFn {
             what: "a fn without a body",
             span: sig.fn_token.span,
+            expression: false,
         }),
         Err(_) => Err(describe(item)),
     }
@@ -86,9 +90,11 @@ fn describe(item: TokenStream) -> NotFn {
         span: first
             .as_ref()
             .map_or_else(Span::call_site, |tree| tree.span()),
+        expression: false,
     };
-    let Ok(parsed) = syn::parse2::<syn::Item>(item) else {
-        return fallback();
+    let parsed = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(parsed) => parsed,
+        Err(_) => return describe_statement(item).unwrap_or_else(fallback),
     };
     let (what, span) = match &parsed {
         syn::Item::Struct(item) => ("a struct", item.struct_token.span),
@@ -107,7 +113,39 @@ fn describe(item: TokenStream) -> NotFn {
         syn::Item::Macro(item) => ("a macro invocation", item.mac.path.span()),
         _ => return fallback(),
     };
-    NotFn { what, span }
+    NotFn {
+        what,
+        span,
+        expression: false,
+    }
+}
+
+/// A statement or expression (a closure, a call), for attributes rustc let through on them.
+fn describe_statement(item: TokenStream) -> Option<NotFn> {
+    // `parse_within` accepts an expression without `;`, which is how rustc passes one.
+    let mut stmts = syn::Block::parse_within.parse2(item).ok()?;
+    if stmts.len() != 1 {
+        return None;
+    }
+    let (what, span, expression) = match stmts.pop()? {
+        syn::Stmt::Local(local) => ("a `let` statement", local.let_token.span, false),
+        syn::Stmt::Expr(expr, _) => {
+            let what = match &expr {
+                syn::Expr::Closure(_) => "a closure",
+                syn::Expr::Async(_) => "an async block",
+                syn::Expr::Block(_) => "a block",
+                _ => "an expression",
+            };
+            (what, expr.span(), true)
+        }
+        syn::Stmt::Macro(stmt) => ("a macro invocation", stmt.mac.path.span(), true),
+        syn::Stmt::Item(_) => return None,
+    };
+    Some(NotFn {
+        what,
+        span,
+        expression,
+    })
 }
 
 impl FnItem {
@@ -198,5 +236,21 @@ mod tests {
             "a fn without a body"
         );
         assert_eq!(not_fn(quote!(+ +)), "this item");
+    }
+
+    #[test]
+    fn expressions_are_described() {
+        assert_eq!(not_fn(quote!(|x| x + 1)), "a closure");
+        assert_eq!(not_fn(quote!(async move { 1 })), "an async block");
+        assert_eq!(not_fn(quote!(run(1))), "an expression");
+        assert_eq!(not_fn(quote!(let x = 1;)), "a `let` statement");
+        assert!(parse(quote!(|| 1)).err().is_some_and(|e| e.expression));
+        assert!(
+            parse(quote!(
+                struct S;
+            ))
+            .err()
+            .is_some_and(|e| !e.expression)
+        );
     }
 }

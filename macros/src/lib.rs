@@ -1,21 +1,26 @@
 //! Implementation detail of [`traced`](https://docs.rs/traced): its attribute macros.
 //!
-//! Depend on `traced` and use the macros through it (`traced::traced_service`). This crate is
+//! Depend on `traced` and use the macros through it (`traced::traced_service`,
+//! `traced::root_span`, `traced::child_span`). This crate is
 //! pinned by `traced` to the same exact version; its generated code calls
 //! `::traced::__private`, which is not public API, so nothing here is meant to be used alone.
 //!
 //! Layout: `entry` runs each attribute's pipeline (parse → validate → expand, and the fallback that
-//! re-emits the item with the errors), `args` parses options, `item` models the annotated fn,
-//! `validate` collects errors, `expand` generates code and `paths` names the runtime.
+//! re-emits the item with the errors), `args` parses options, `item` models the annotated fn and
+//! `params` its arguments, `validate` collects errors, `expand` generates code and `paths` names
+//! the runtime.
 
 mod args;
 mod entry;
 mod expand;
 mod item;
+mod params;
 mod paths;
 mod validate;
 
 use proc_macro::TokenStream;
+
+use crate::args::SpanAttribute;
 
 /// Sets up tracing and logging for the whole program, on its `main`.
 ///
@@ -110,4 +115,16 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn traced_service(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::traced_service(args.into(), item.into()).into()
+}
+
+#[doc = include_str!("../docs/root_span.md")]
+#[proc_macro_attribute]
+pub fn root_span(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::span(SpanAttribute::Root, args.into(), item.into()).into()
+}
+
+#[doc = include_str!("../docs/child_span.md")]
+#[proc_macro_attribute]
+pub fn child_span(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::span(SpanAttribute::Child, args.into(), item.into()).into()
 }

@@ -2,6 +2,7 @@
 //! later, outgoing messages.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use crate::engine::span::current_context_frame;
 use crate::engine::stack;
@@ -60,17 +61,18 @@ where
     tokio::spawn(future.in_current_span())
 }
 
-/// The current span as a W3C context, for propagation.
-pub(crate) fn current_context() -> Option<SpanContext> {
+/// The current span as a W3C context, and the baggage in scope, for propagation.
+pub(crate) fn current_context() -> (Option<SpanContext>, Option<Arc<Baggage>>) {
     stack::with_current(|frame| {
-        SpanContext::new(
+        let ctx = SpanContext::new(
             frame.record.trace_id,
             frame.record.span_id,
             frame.record.flags,
         )
-        .map(|ctx| ctx.with_trace_state(frame.record.trace_state.clone()))
+        .map(|ctx| ctx.with_trace_state(frame.record.trace_state.clone()));
+        (ctx, frame.baggage.clone())
     })
-    .flatten()
+    .unwrap_or_default()
 }
 
 /// Writes the current span's context (`traceparent`, `tracestate`) into `injector`, with the
@@ -83,9 +85,11 @@ pub(crate) fn current_context() -> Option<SpanContext> {
 /// # let _ = headers;
 /// ```
 pub fn inject(injector: &mut (impl Injector + ?Sized)) {
+    let (ctx, baggage) = current_context();
+    let empty = Baggage::new();
     crate::propagation::inject_with(
-        current_context().as_ref(),
-        &Baggage::new(),
+        ctx.as_ref(),
+        baggage.as_deref().unwrap_or(&empty),
         injector,
         crate::propagation::active_propagators(),
     );
@@ -101,5 +105,5 @@ pub fn inject(injector: &mut (impl Injector + ?Sized)) {
 /// }
 /// ```
 pub fn current_traceparent() -> Option<String> {
-    current_context().map(|ctx| ctx.to_traceparent())
+    current_context().0.map(|ctx| ctx.to_traceparent())
 }

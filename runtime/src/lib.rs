@@ -21,6 +21,8 @@ mod config;
 mod context;
 mod engine;
 mod export;
+#[cfg(any(feature = "axum", feature = "reqwest"))]
+pub mod http;
 mod init;
 mod logging;
 pub mod propagation;
@@ -43,4 +45,9 @@ pub use engine::{
     current_trace_id, record,
 };
 pub use init::{ExportStats, Guard, init};
-pub use traced_macros::traced_service;
+pub use traced_macros::{child_span, root_span, traced_service};
+
+// The README's Rust examples are compiled as doctests, so the quick start cannot rot.
+#[cfg(all(doctest, feature = "axum", feature = "reqwest"))]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -1,9 +1,13 @@
 //! Runs a test binary as a child process with a controlled environment and a deadline, and
-//! keeps its output line by line with the instant each line was read.
+//! keeps its output line by line with the instant each line was read: to completion
+//! ([`App::run`]), or in the background ([`App::spawn`]) for servers a test talks to, waits
+//! for (their `listening` line) and stops with SIGTERM.
 
 use std::ffi::OsStr;
-use std::io::{BufRead as _, BufReader, Read};
+use std::io::{BufRead as _, BufReader, Read, Write as _};
+use std::net::SocketAddr;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -16,10 +20,11 @@ pub const MAIN_RETURNING: &str = "e2e: main returning";
 #[derive(Debug)]
 pub struct App {
     command: Command,
+    input: Option<Vec<u8>>,
 }
 
 impl App {
-    /// The binary at `path` (from `env!("CARGO_BIN_EXE_…")`).
+    /// The binary at `path` (from `env!("CARGO_BIN_EXE_…")`, or [`crate::examples::bin`] for the examples).
     pub fn new(path: impl AsRef<OsStr>) -> App {
         let mut command = Command::new(path);
         for (key, _) in std::env::vars_os() {
@@ -43,7 +48,10 @@ impl App {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        App { command }
+        App {
+            command,
+            input: None,
+        }
     }
 
     /// Adds arguments.
@@ -58,23 +66,132 @@ impl App {
         self
     }
 
+    /// Writes `input` to the child's stdin, then closes it (by default stdin is empty).
+    pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> App {
+        self.input = Some(input.into());
+        self
+    }
+
     /// Runs to completion; past `deadline` the process is killed and the test fails with
     /// everything it printed.
-    pub fn run(mut self, deadline: Duration) -> Output {
+    pub fn run(self, deadline: Duration) -> Output {
+        self.spawn().wait(deadline)
+    }
+
+    /// Starts the process and returns at once; its output is collected as it comes, so a test
+    /// can wait for a line (a server's `listening`), talk to it, then stop it.
+    pub fn spawn(mut self) -> Running {
+        if self.input.is_some() {
+            self.command.stdin(Stdio::piped());
+        }
         let started = Instant::now();
         let mut child = self.command.spawn().expect("spawn the test binary");
-        let stdout = read_lines(child.stdout.take().expect("piped stdout"));
-        let stderr = read_lines(child.stderr.take().expect("piped stderr"));
-        let waited = wait(&mut child, started + deadline);
-        let output = Output {
-            status: waited.unwrap_or_else(|| {
-                let _ = child.kill();
-                child.wait().expect("wait for the killed child")
-            }),
+        let writer = self.input.take().map(|input| {
+            let mut stdin = child.stdin.take().expect("piped stdin");
+            std::thread::spawn(move || {
+                // The child may exit without reading everything; that is its business.
+                let _ = stdin.write_all(&input);
+            })
+        });
+        let stdout = Arc::new(Stream::default());
+        let stderr = Arc::new(Stream::default());
+        let readers = vec![
+            read_lines(child.stdout.take().expect("piped stdout"), stdout.clone()),
+            read_lines(child.stderr.take().expect("piped stderr"), stderr.clone()),
+        ];
+        Running {
+            child: Some(child),
             started,
-            exited: Instant::now(),
-            stdout: stdout.join().expect("stdout reader"),
-            stderr: stderr.join().expect("stderr reader"),
+            stdout,
+            stderr,
+            threads: readers.into_iter().chain(writer).collect(),
+        }
+    }
+}
+
+/// A process started by [`App::spawn`]; killed if dropped before [`Running::wait`].
+#[derive(Debug)]
+pub struct Running {
+    child: Option<Child>,
+    started: Instant,
+    stdout: Arc<Stream>,
+    stderr: Arc<Stream>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    /// Waits up to `timeout` for a stderr line that satisfies `matches` and returns it; `None`
+    /// when the timeout passed or stderr closed first.
+    pub fn wait_for_stderr(
+        &self,
+        timeout: Duration,
+        matches: impl Fn(&str) -> bool,
+    ) -> Option<String> {
+        self.stderr.wait_for(Instant::now() + timeout, matches)
+    }
+
+    /// The `addr` of the JSON log line whose message is `listening` (what the example servers
+    /// log once bound); fails the test if none comes within `timeout`.
+    pub fn listening_addr(&self, timeout: Duration) -> SocketAddr {
+        let addr = |line: &str| {
+            let value: serde_json::Value = serde_json::from_str(line).ok()?;
+            if value.get("message")?.as_str()? != "listening" {
+                return None;
+            }
+            value.get("addr")?.as_str()?.parse::<SocketAddr>().ok()
+        };
+        let line = self.wait_for_stderr(timeout, |line| addr(line).is_some());
+        line.and_then(|line| addr(&line)).unwrap_or_else(|| {
+            panic!(
+                "no `listening` line with an `addr` within {timeout:?}\n{}",
+                self.dump()
+            )
+        })
+    }
+
+    /// Sends SIGTERM (through `kill`, so the tests need no libc).
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("run `kill`");
+        assert!(
+            status.success(),
+            "kill -TERM {} failed: {status}",
+            self.pid()
+        );
+    }
+
+    /// [`terminate`](Running::terminate), then [`wait`](Running::wait).
+    pub fn stop(self, deadline: Duration) -> Output {
+        self.terminate();
+        self.wait(deadline)
+    }
+
+    /// Waits for the exit; past `deadline` (from now) the process is killed and the test fails
+    /// with everything it printed.
+    pub fn wait(mut self, deadline: Duration) -> Output {
+        let mut child = self.child.take().expect("a running child");
+        let waited = wait(&mut child, Instant::now() + deadline);
+        let status = waited.unwrap_or_else(|| {
+            let _ = child.kill();
+            child.wait().expect("wait for the killed child")
+        });
+        let exited = Instant::now();
+        for thread in self.threads.drain(..) {
+            thread.join().expect("stdio thread");
+        }
+        let output = Output {
+            status,
+            started: self.started,
+            exited,
+            stdout: self.stdout.lines(),
+            stderr: self.stderr.lines(),
         };
         assert!(
             waited.is_some(),
@@ -82,6 +199,79 @@ impl App {
             output.dump()
         );
         output
+    }
+
+    /// What it printed so far, for failure messages.
+    pub fn dump(&self) -> String {
+        format!(
+            "--- pid {} running for {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.pid(),
+            self.started.elapsed(),
+            join(&self.stdout.lines()),
+            join(&self.stderr.lines())
+        )
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The lines read so far from one of the child's streams, and whether it closed.
+#[derive(Debug, Default)]
+struct Stream {
+    state: Mutex<StreamState>,
+    grew: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct StreamState {
+    lines: Vec<Line>,
+    closed: bool,
+}
+
+impl Stream {
+    fn lock(&self) -> MutexGuard<'_, StreamState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lines(&self) -> Vec<Line> {
+        self.lock().lines.clone()
+    }
+
+    fn push(&self, line: Line) {
+        self.lock().lines.push(line);
+        self.grew.notify_all();
+    }
+
+    fn close(&self) {
+        self.lock().closed = true;
+        self.grew.notify_all();
+    }
+
+    fn wait_for(&self, deadline: Instant, matches: impl Fn(&str) -> bool) -> Option<String> {
+        let mut seen = 0;
+        let mut state = self.lock();
+        loop {
+            if let Some(line) = state.lines[seen..].iter().find(|l| matches(&l.text)) {
+                return Some(line.text.clone());
+            }
+            seen = state.lines.len();
+            let left = deadline.checked_duration_since(Instant::now())?;
+            if state.closed {
+                return None;
+            }
+            state = self
+                .grew
+                .wait_timeout(state, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
     }
 }
 
@@ -98,22 +288,21 @@ fn wait(child: &mut Child, deadline: Instant) -> Option<ExitStatus> {
     }
 }
 
-fn read_lines(stream: impl Read + Send + 'static) -> JoinHandle<Vec<Line>> {
+fn read_lines(stream: impl Read + Send + 'static, into: Arc<Stream>) -> JoinHandle<()> {
     std::thread::spawn(move || {
         let mut reader = BufReader::new(stream);
-        let mut lines = Vec::new();
         let mut buf = Vec::new();
         while reader.read_until(b'\n', &mut buf).unwrap_or(0) > 0 {
             let text = String::from_utf8_lossy(&buf)
                 .trim_end_matches(['\n', '\r'])
                 .to_owned();
-            lines.push(Line {
+            into.push(Line {
                 at: Instant::now(),
                 text,
             });
             buf.clear();
         }
-        lines
+        into.close();
     })
 }
 

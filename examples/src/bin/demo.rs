@@ -1,51 +1,50 @@
-//! The demo: a small job traced with `traced`, printed as a console tree (no collector needed).
+//! The demo: the seed's two services in one process on ephemeral ports, one request to
+//! `/dispatch`, and the resulting trace printed as a tree (no collector needed):
+//! the caller's server span → its client span → the downstream server span → the child span
+//! inside `/command`.
 //!
-//! Run it with `cargo run -p traced-examples --bin demo`. Point it at a collector with
-//! `OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318` to export the same spans over OTLP/HTTP.
+//! ```sh
+//! cargo run -p traced-examples --bin demo
+//! ```
+//!
+//! Point it at a collector with `OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318` to export
+//! the same trace over OTLP/HTTP instead.
 
-use std::time::Duration;
-
-use traced::{Span, SpanKind};
+use traced_examples::command::{Command, Outcome};
+use traced_examples::{command, dispatch, serve};
 
 #[traced::traced_service(name = "demo")]
 #[tokio::main]
-async fn main() {
-    for order_id in [1001_u64, 1002] {
-        process_order(order_id).await;
-    }
-    tracing::info!("demo finished");
-}
+async fn main() -> anyhow::Result<()> {
+    let (command_listener, command_addr) = serve::bind(0).await?;
+    let (dispatch_listener, dispatch_addr) = serve::bind(0).await?;
+    let downstream = format!("http://{command_addr}/command");
+    tokio::spawn(serve::serve(
+        command_listener,
+        command::router(),
+        std::future::pending(),
+    ));
+    tokio::spawn(serve::serve(
+        dispatch_listener,
+        dispatch::router(downstream),
+        std::future::pending(),
+    ));
 
-/// One job: a root span per order, with child spans for its steps.
-async fn process_order(order_id: u64) {
-    Span::root("process order")
-        .kind(SpanKind::Consumer)
-        .attr("order.id", order_id)
-        .attr("queue", "orders")
-        .in_span(async move {
-            tracing::info!(order_id, "processing order");
-            reserve_stock(order_id, 3).await;
-            charge(order_id, 42.5);
+    // The outside world's request: a plain client, not traced, as a browser would be.
+    let outcome: Outcome = reqwest::Client::new()
+        .post(format!("http://{dispatch_addr}/dispatch"))
+        .json(&Command {
+            command: "ship order 1001".to_owned(),
+            times: 3,
         })
-        .await;
-}
-
-async fn reserve_stock(order_id: u64, items: u32) {
-    Span::child("reserve stock")
-        .attr("order.id", order_id)
-        .attr("items", items)
-        .in_span(async move {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-            tracing::info!(items, "stock reserved");
-        })
-        .await;
-}
-
-fn charge(order_id: u64, amount: f64) {
-    let _span = Span::child("charge")
-        .kind(SpanKind::Client)
-        .attr("order.id", order_id)
-        .attr("amount", amount)
-        .enter();
-    tracing::info!(amount, "payment accepted");
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    println!(
+        "dispatched {:?}: trace {}",
+        outcome.command, outcome.trace_id
+    );
+    Ok(())
 }

@@ -18,6 +18,14 @@ pub use outcome::{
 pub(crate) use span::bounded_debug;
 pub use span::{SpanMeta, SpanStart};
 
+/// Runs the body of a sync traced fn. A closure passed where `FnOnce` is expected is an
+/// `FnOnce` closure, which may hand out borrows of what it captured (`fn name(&mut self) ->
+/// &mut String { &mut self.name }`); a closure called directly would be inferred `FnMut`.
+#[inline(always)]
+pub fn call_once<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
 /// Called first thing in a `#[traced_service]` `main`: initialises everything once.
 ///
 /// `name`/`version` come from the attribute, `package_*` from the calling crate's
@@ -37,6 +45,10 @@ pub fn service_start(
 }
 
 /// Logs the error `main` is about to return, at error level, before the guard shuts down.
+///
+/// Formatted with `{:#}`: for `anyhow::Error` that is the whole chain of causes, for most
+/// other types the same as `{}`.
 pub fn report_main_error(error: &dyn core::fmt::Display) {
+    let error = format_args!("{error:#}");
     tracing::error!(target: "traced", error = %error, "main returned an error: {error}");
 }

@@ -129,6 +129,13 @@ impl Pipeline {
     }
 }
 
+/// A pipeline that exports nothing, for context frames when tracing is off: they need one,
+/// and never submit to it.
+pub(crate) fn inert() -> &'static Pipeline {
+    static INERT: OnceLock<Pipeline> = OnceLock::new();
+    INERT.get_or_init(|| Pipeline::new(Sampler::AlwaysOff, Limits::default(), false, 1, 1))
+}
+
 static CURRENT: AtomicPtr<Pipeline> = AtomicPtr::new(std::ptr::null_mut());
 
 /// The installed pipeline, if tracing is initialised and enabled.

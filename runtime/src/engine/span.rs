@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use smallvec::SmallVec;
@@ -16,7 +17,7 @@ use super::record::{FLAG_RANDOM, FLAG_SAMPLED, LinkRecord, SpanKind, SpanRecord,
 use super::sampler::ParentSampling;
 use super::stack::{self, Frame};
 use super::value::{AttrValue, SpanValue};
-use crate::propagation::{Carrier, SpanContext, TraceState};
+use crate::propagation::{Baggage, Carrier, SpanContext, TraceState};
 
 /// A span about to start: built with [`Span::root`] or [`Span::child`], then made current
 /// with [`Span::enter`] (sync code) or [`Span::in_span`] (a future).
@@ -284,20 +285,24 @@ pub(crate) enum Parent {
     Current,
     /// A new trace, whatever span is current.
     Root,
-    /// Continues a remote trace (`parent = carrier`).
-    Remote(SpanContext),
-    /// A new trace with a link to another one (`link = carrier`).
-    Link(SpanContext),
+    /// Continues a remote trace (`parent = carrier`), with the carrier's baggage.
+    Remote(SpanContext, Option<Arc<Baggage>>),
+    /// A new trace with a link to another one (`link = carrier`), with the carrier's baggage.
+    Link(SpanContext, Option<Arc<Baggage>>),
+    /// A new trace with the carrier's baggage (its `traceparent` was missing or invalid).
+    Fresh(Option<Arc<Baggage>>),
 }
 
 impl Parent {
     /// `parent = carrier` / `link = carrier`: a missing or malformed carrier means a fresh
     /// trace, never an error (issue 3).
     pub(crate) fn extract(carrier: &(impl Carrier + ?Sized), link: bool) -> Parent {
-        match crate::propagation::extract(carrier).context {
-            Some(ctx) if link => Parent::Link(ctx),
-            Some(ctx) => Parent::Remote(ctx),
-            None => Parent::Root,
+        let extracted = crate::propagation::extract(carrier);
+        let baggage = (!extracted.baggage.is_empty()).then(|| Arc::new(extracted.baggage));
+        match extracted.context {
+            Some(ctx) if link => Parent::Link(ctx, baggage),
+            Some(ctx) => Parent::Remote(ctx, baggage),
+            None => Parent::Fresh(baggage),
         }
     }
 }
@@ -312,12 +317,15 @@ pub(crate) fn begin(pipeline: &'static Pipeline, parent: Parent, mut record: Spa
                 frame.record.span_id,
                 frame.record.flags,
                 frame.record.trace_state.clone(),
+                frame.baggage.clone(),
             )
         }),
         _ => None,
     };
+    let mut baggage = None;
     let (trace_id, parent_sampling) = match (local, parent) {
-        (Some((trace_id, span_id, flags, trace_state)), _) => {
+        (Some((trace_id, span_id, flags, trace_state, inherited)), _) => {
+            baggage = inherited;
             record.parent_span_id = span_id;
             record.flags = flags & !FLAG_SAMPLED;
             record.trace_state = trace_state;
@@ -329,7 +337,8 @@ pub(crate) fn begin(pipeline: &'static Pipeline, parent: Parent, mut record: Spa
             };
             (trace_id, Some(sampling))
         }
-        (None, Parent::Remote(ctx)) => {
+        (None, Parent::Remote(ctx, remote_baggage)) => {
+            baggage = remote_baggage;
             record.parent_span_id = ctx.span_id();
             record.parent_is_remote = true;
             // W3C Level 2: the flags the caller sent are kept (the random bit included); the
@@ -343,13 +352,18 @@ pub(crate) fn begin(pipeline: &'static Pipeline, parent: Parent, mut record: Spa
             (ctx.trace_id(), Some(sampling))
         }
         (None, parent) => {
-            if let Parent::Link(ctx) = parent {
-                record.links.push(LinkRecord {
-                    trace_id: ctx.trace_id(),
-                    span_id: ctx.span_id(),
-                    flags: ctx.flags(),
-                    remote: true,
-                });
+            match parent {
+                Parent::Link(ctx, remote_baggage) => {
+                    baggage = remote_baggage;
+                    record.links.push(LinkRecord {
+                        trace_id: ctx.trace_id(),
+                        span_id: ctx.span_id(),
+                        flags: ctx.flags(),
+                        remote: true,
+                    });
+                }
+                Parent::Fresh(remote_baggage) => baggage = remote_baggage,
+                _ => {}
             }
             record.flags = FLAG_RANDOM;
             (new_trace_id(), None)
@@ -369,6 +383,7 @@ pub(crate) fn begin(pipeline: &'static Pipeline, parent: Parent, mut record: Spa
         record,
         recording,
         pipeline,
+        baggage,
     }
 }
 
@@ -386,8 +401,50 @@ pub(crate) fn current_context_frame() -> Option<Frame> {
             record,
             recording: false,
             pipeline: frame.pipeline,
+            baggage: frame.baggage.clone(),
         }
     })
+}
+
+/// A frame that makes a remote context (and its baggage) current without a span of ours:
+/// for requests that are traced elsewhere but not here (excluded paths), and for propagation
+/// when tracing is disabled (OTEL_SDK_DISABLED does not affect propagators, P5).
+#[cfg_attr(
+    not(any(feature = "axum", feature = "reqwest")),
+    expect(dead_code, reason = "used by the HTTP integrations only")
+)]
+pub(crate) fn remote_context_frame(ctx: Option<SpanContext>, baggage: Baggage) -> Option<Frame> {
+    let baggage = (!baggage.is_empty()).then(|| Arc::new(baggage));
+    if ctx.is_none() && baggage.is_none() {
+        return None;
+    }
+    let mut record = new_record(Cow::Borrowed(""));
+    if let Some(ctx) = ctx {
+        record.trace_id = ctx.trace_id();
+        record.span_id = ctx.span_id();
+        record.flags = ctx.flags();
+        record.trace_state = ctx.trace_state().clone();
+    }
+    Some(Frame {
+        record,
+        recording: false,
+        pipeline: pipeline::current().unwrap_or_else(pipeline::inert),
+        baggage,
+    })
+}
+
+/// Sets status Error on the current span without an exception event: for outcomes that are
+/// errors by convention (an HTTP 5xx response) rather than by a raised error.
+#[cfg_attr(
+    not(any(feature = "axum", feature = "reqwest")),
+    expect(dead_code, reason = "used by the HTTP integrations only")
+)]
+pub(crate) fn set_current_error(description: &str) {
+    stack::with_current(|frame| {
+        if frame.recording && !matches!(frame.record.status, Status::Error(_)) {
+            frame.record.status = Status::Error(Cow::Owned(description.to_owned()));
+        }
+    });
 }
 
 /// A fresh record named `name`, started now; ids and parent come from [`begin`].

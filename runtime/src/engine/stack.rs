@@ -3,6 +3,9 @@
 //! memory with no lock and no allocation.
 
 use std::cell::RefCell;
+use std::sync::Arc;
+
+use crate::propagation::Baggage;
 
 use super::pipeline::Pipeline;
 use super::record::SpanRecord;
@@ -15,6 +18,9 @@ pub(crate) struct Frame {
     /// record nothing and are never exported.
     pub(crate) recording: bool,
     pub(crate) pipeline: &'static Pipeline,
+    /// W3C baggage in scope: inherited by children, sent on outgoing calls. Shared, because
+    /// it rarely changes and is read on every outgoing request.
+    pub(crate) baggage: Option<Arc<Baggage>>,
 }
 
 thread_local! {

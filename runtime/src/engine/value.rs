@@ -12,6 +12,7 @@ use std::sync::Arc;
 /// assert!(matches!("text".span_value(), Some(Value::Str("text"))));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum Value<'a> {
     /// A boolean.
     Bool(bool),
@@ -26,6 +27,12 @@ pub enum Value<'a> {
     Char(char),
     /// A string, cut to the attribute value length limit at a char boundary.
     Str(&'a str),
+    /// An IP address, recorded in its usual text form.
+    Ip(std::net::IpAddr),
+    /// A 128-bit integer: an integer when it fits in 64 signed bits, else a decimal string.
+    I128(i128),
+    /// An unsigned 128-bit integer above `i128::MAX`, recorded as a decimal string.
+    U128(u128),
 }
 
 /// A type whose values can be span attributes.
@@ -88,6 +95,22 @@ impl SpanValue for usize {
     }
 }
 
+impl SpanValue for i128 {
+    fn span_value(&self) -> Option<Value<'_>> {
+        Some(Value::I128(*self))
+    }
+}
+
+impl SpanValue for u128 {
+    fn span_value(&self) -> Option<Value<'_>> {
+        Some(match i128::try_from(*self) {
+            Ok(v) => Value::I128(v),
+            // Above i128::MAX: only a string can hold it, and a u64 cannot.
+            Err(_) => Value::U128(*self),
+        })
+    }
+}
+
 impl SpanValue for f64 {
     fn span_value(&self) -> Option<Value<'_>> {
         Some(Value::F64(*self))
@@ -109,6 +132,24 @@ impl SpanValue for bool {
 impl SpanValue for char {
     fn span_value(&self) -> Option<Value<'_>> {
         Some(Value::Char(*self))
+    }
+}
+
+impl SpanValue for std::net::IpAddr {
+    fn span_value(&self) -> Option<Value<'_>> {
+        Some(Value::Ip(*self))
+    }
+}
+
+impl SpanValue for std::net::Ipv4Addr {
+    fn span_value(&self) -> Option<Value<'_>> {
+        Some(Value::Ip((*self).into()))
+    }
+}
+
+impl SpanValue for std::net::Ipv6Addr {
+    fn span_value(&self) -> Option<Value<'_>> {
+        Some(Value::Ip((*self).into()))
     }
 }
 
@@ -188,6 +229,12 @@ impl AttrValue {
             Value::F64(f) => AttrValue::F64(f),
             Value::Char(c) => AttrValue::Str(Cow::Owned(c.to_string())),
             Value::Str(s) => AttrValue::Str(Cow::Owned(truncate(s, max_chars).to_owned())),
+            Value::Ip(ip) => AttrValue::Str(Cow::Owned(ip.to_string())),
+            Value::I128(i) => match i64::try_from(i) {
+                Ok(i) => AttrValue::I64(i),
+                Err(_) => AttrValue::Str(Cow::Owned(i.to_string())),
+            },
+            Value::U128(u) => AttrValue::Str(Cow::Owned(u.to_string())),
         }
     }
 }
@@ -224,6 +271,29 @@ mod tests {
         assert_eq!(truncate("", 0), "");
         let big = "x".repeat(10 << 20);
         assert_eq!(truncate(&big, 4096).len(), 4096);
+    }
+
+    #[test]
+    fn wide_integers_fit_or_become_strings() {
+        let attr = |v: Value<'_>| AttrValue::from_value(v, 100);
+        assert_eq!(attr(5_i128.span_value().unwrap()), AttrValue::I64(5));
+        assert_eq!(
+            attr(i128::MIN.span_value().unwrap()),
+            AttrValue::Str(Cow::Owned(i128::MIN.to_string()))
+        );
+        assert_eq!(
+            attr(u128::MAX.span_value().unwrap()),
+            AttrValue::Str(Cow::Owned(u128::MAX.to_string()))
+        );
+    }
+
+    #[test]
+    fn ip_addresses_are_text() {
+        let ip: std::net::IpAddr = "::1".parse().unwrap();
+        assert_eq!(
+            AttrValue::from_value(ip.span_value().unwrap(), 100),
+            AttrValue::Str(Cow::Owned("::1".into()))
+        );
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! The console exporter: each finished local trace printed as an indented tree, for local
 //! development without a collector.
 //!
-//! Children end before their parents, so spans wait per trace until the trace's local root
-//! (a span with no parent in this process) ends; then the whole tree is printed at once.
-//! Spans whose root never ends here are printed at shutdown. Memory is bounded: past
-//! `MAX_PENDING` waiting spans the oldest trace is printed as it is.
+//! Children end before their parents, so spans wait per trace until the trace's root ends;
+//! then the whole tree is printed at once. A span whose parent is remote may still have that
+//! parent in this process (a service calling itself, or the demo running caller and server
+//! together), so such a tree waits one more export round for its parent before it is printed
+//! on its own. Whatever is left is printed at shutdown. Memory is bounded: past `MAX_PENDING`
+//! waiting spans the oldest trace is printed as it is.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -30,6 +32,8 @@ struct Pending {
     order: Vec<u128>,
     spans: HashMap<u128, Vec<SpanData>>,
     count: usize,
+    // Traces whose local root has a remote parent, seen in the previous export round.
+    remote_rooted: Vec<u128>,
 }
 
 impl std::fmt::Debug for ConsoleExporter {
@@ -56,16 +60,25 @@ impl ConsoleExporter {
     fn accept(&self, batch: Vec<SpanData>) -> Vec<Vec<SpanData>> {
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         let mut ready = Vec::new();
+        let previous_round = std::mem::take(&mut pending.remote_rooted);
         for span in batch {
             let trace = u128::from_be_bytes(span.span_context.trace_id().to_bytes());
-            let local_root = span.parent_span_id == opentelemetry::trace::SpanId::INVALID
-                || span.parent_span_is_remote;
+            let root = span.parent_span_id == opentelemetry::trace::SpanId::INVALID;
+            let remote_root = span.parent_span_is_remote;
             if !pending.spans.contains_key(&trace) {
                 pending.order.push(trace);
             }
             pending.spans.entry(trace).or_default().push(span);
             pending.count += 1;
-            if local_root {
+            if root {
+                ready.push(pending.take(trace));
+            } else if remote_root && !pending.remote_rooted.contains(&trace) {
+                pending.remote_rooted.push(trace);
+            }
+        }
+        // Remote-rooted traces from the previous round whose parent did not turn up since.
+        for trace in previous_round {
+            if pending.spans.contains_key(&trace) {
                 ready.push(pending.take(trace));
             }
         }
@@ -86,6 +99,7 @@ impl ConsoleExporter {
 impl Pending {
     fn take(&mut self, trace: u128) -> Vec<SpanData> {
         self.order.retain(|t| *t != trace);
+        self.remote_rooted.retain(|t| *t != trace);
         let spans = self.spans.remove(&trace).unwrap_or_default();
         self.count -= spans.len();
         spans
@@ -238,6 +252,21 @@ mod tests {
         assert!(lines[2].starts_with("   └─ child [internal]"));
         assert!(lines[3].starts_with("      └─ grandchild [internal]"));
         assert_eq!(lines.len(), 4);
+    }
+
+    #[test]
+    fn a_remote_rooted_tree_waits_one_round_for_its_parent() {
+        let exporter = ConsoleExporter::with_output(|_| {});
+        let mut server = span("server", 3, 2, 1);
+        server.parent_span_is_remote = true;
+        assert!(exporter.accept(vec![server.clone()]).is_empty());
+        // The caller's spans, in this process, arrive in the next round: one tree.
+        let ready = exporter.accept(vec![span("client", 2, 1, 0), span("caller", 1, 0, 0)]);
+        assert_eq!(ready.len(), 1);
+        assert_eq!(ready[0].len(), 3);
+        // Alone, it is printed one round later.
+        assert!(exporter.accept(vec![server]).is_empty());
+        assert_eq!(exporter.accept(Vec::new()).len(), 1);
     }
 
     #[test]

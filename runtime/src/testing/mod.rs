@@ -85,9 +85,14 @@ impl Capture {
     pub fn with_limits(limits: Limits) -> Capture {
         static SERIAL: Mutex<()> = Mutex::new(());
         let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        // The hook is what tells spans the message of a panic unwinding through them, as
+        // `#[traced_service]` would; it chains to the hook in place and installs only once.
+        crate::logging::install_panic_hook();
         let batch = BatchSettings {
             schedule_delay: Duration::from_millis(20),
-            max_queue_size: 1 << 20,
+            // Large enough for any test burst between two 20 ms drains, small enough to allocate
+            // quickly (the queue allocates its slots up front).
+            max_queue_size: 1 << 14,
             max_export_batch_size: 4096,
             export_timeout: Duration::from_secs(30),
         };

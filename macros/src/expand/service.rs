@@ -1,33 +1,13 @@
-//! Code generation. Generated code names the runtime only through `paths`, the standard library
-//! only as `::core::…`, and its own temporaries as `__traced_*` idents with mixed-site hygiene,
-//! so the user's body can neither see nor shadow them. Lints are allowed only on the generated
-//! statements that need it, each with its reason.
+//! `#[traced_service]`: initialise on entry to `main`, report an `Err`, shut down on exit.
 
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::{ToTokens as _, quote, quote_spanned};
-use syn::{LitStr, ReturnType, Signature, Type};
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+use syn::LitStr;
 
+use super::{declared_return, fake_return, temp};
 use crate::args::ServiceArgs;
 use crate::item::FnItem;
 use crate::paths::Runtime;
-
-/// A generated local, invisible to the user's code.
-fn temp(name: &str) -> Ident {
-    Ident::new(name, Span::mixed_site())
-}
-
-/// The declared return type, for annotating the moved body so that type errors point at the
-/// user's signature. `fn main()` gives `()` located at the fn name. `None` for `impl Trait`,
-/// which neither a closure nor a `let` may name.
-fn declared_return(sig: &Signature) -> Option<TokenStream> {
-    match &sig.output {
-        ReturnType::Type(_, ty) if matches!(**ty, Type::ImplTrait(_)) => None,
-        ReturnType::Type(_, ty) => Some(ty.to_token_stream()),
-        ReturnType::Default => {
-            Some(quote_spanned!(Span::mixed_site().located_at(sig.ident.span())=> ()))
-        }
-    }
-}
 
 fn option_str(value: Option<&LitStr>) -> TokenStream {
     match value {
@@ -120,23 +100,7 @@ fn run_sync(func: &FnItem, result: &Ident) -> TokenStream {
 // and tokio do the same).
 fn run_async(func: &FnItem, result: &Ident) -> TokenStream {
     let stmts = &func.body.stmts;
-    let fake_return = declared_return(&func.sig).map(|ty| {
-        let fake = temp("__traced_fake_return");
-        quote! {
-            #[allow(
-                unreachable_code,
-                clippy::diverging_sub_expression,
-                clippy::empty_loop,
-                clippy::let_unit_value,
-                clippy::needless_return,
-                reason = "a return edge that is never taken, to give the block `main`'s return type"
-            )]
-            if false {
-                let #fake: #ty = loop {};
-                return #fake;
-            }
-        }
-    });
+    let fake_return = fake_return(&func.sig);
     quote! {
         let #result = async move {
             #fake_return

@@ -1,14 +1,9 @@
-//! Attribute options: `key = value` lists, read key by key with `syn::custom_keyword!` and
-//! lookahead so that each mistake points at its own token.
-//!
-//! The list driver ([`parse_options`]), the duplicate check ([`Slot`]) and the value readers are
-//! shared by every attribute; each attribute only says which keys it knows.
+//! Options of `#[traced_service]`.
 
-use proc_macro2::{Span, TokenStream, TokenTree};
-use syn::ext::IdentExt as _;
-use syn::parse::{ParseStream, Parser as _};
-use syn::{Expr, ExprLit, Ident, Lit, LitStr, Path, Token};
+use proc_macro2::TokenStream;
+use syn::{LitStr, Path, Token};
 
+use super::{NAME_EXPECTED, Slot, crate_value, lit_str_value, parse_options, unknown_option};
 use crate::validate::Errors;
 
 mod kw {
@@ -34,7 +29,7 @@ impl ServiceArgs {
         let mut name = Slot::new("name");
         let mut version = Slot::new("version");
         let mut krate = Slot::new("crate");
-        parse_options(args, errors, |input| {
+        parse_options(args, errors, |input, _| {
             let lookahead = input.lookahead1();
             if lookahead.peek(kw::name) {
                 let key = input.parse::<kw::name>()?;
@@ -60,125 +55,14 @@ impl ServiceArgs {
     }
 }
 
-const NAME_EXPECTED: &str = "`name` must be a string literal, such as `name = \"checkout\"`";
 const VERSION_EXPECTED: &str = "`version` must be a string literal, such as `version = \"1.4.2\"`";
-const CRATE_EXPECTED: &str = "`crate` must be the path of the `traced` crate in a string literal, \
-                              such as `crate = \"my_traced\"` for a renamed dependency";
-
-/// Reads a comma-separated option list, handing each option to `one`.
-///
-/// An option that fails is recorded and skipped up to the next comma, so every mistake in the
-/// list is reported at once; only a missing comma stops the list.
-pub(crate) fn parse_options(
-    args: TokenStream,
-    errors: &mut Errors,
-    mut one: impl FnMut(ParseStream<'_>) -> syn::Result<()>,
-) {
-    let list = |input: ParseStream<'_>| -> syn::Result<()> {
-        while !input.is_empty() {
-            if let Err(error) = one(input) {
-                errors.push(error);
-                skip_to_comma(input)?;
-            }
-            if input.is_empty() {
-                break;
-            }
-            input.parse::<Token![,]>()?;
-        }
-        Ok(())
-    };
-    if let Err(error) = list.parse2(args) {
-        errors.push(error);
-    }
-}
-
-/// Consumes tokens up to (not including) the next top-level comma.
-fn skip_to_comma(input: ParseStream<'_>) -> syn::Result<()> {
-    input.step(|cursor| {
-        let mut rest = *cursor;
-        while let Some((tree, next)) = rest.token_tree() {
-            if let TokenTree::Punct(punct) = &tree
-                && punct.as_char() == ','
-            {
-                break;
-            }
-            rest = next;
-        }
-        Ok(((), rest))
-    })
-}
-
-/// The error for a key no branch knew, at that key. Consumes the key only; the caller skips the
-/// rest of the option.
-pub(crate) fn unknown_option(input: ParseStream<'_>, attribute: &str, valid: &str) -> syn::Error {
-    let (span, key) = match input.call(Ident::parse_any) {
-        Ok(ident) => (ident.span(), ident.to_string()),
-        Err(_) => match input.parse::<TokenTree>() {
-            Ok(tree) => (tree.span(), tree.to_string()),
-            Err(error) => return error,
-        },
-    };
-    syn::Error::new(
-        span,
-        format!("unknown option `{key}` for `#[{attribute}]`: expected {valid}"),
-    )
-}
-
-/// One option's value; a second occurrence is reported on its own key.
-pub(crate) struct Slot<T> {
-    key: &'static str,
-    pub(crate) value: Option<T>,
-}
-
-impl<T> Slot<T> {
-    pub(crate) fn new(key: &'static str) -> Self {
-        Self { key, value: None }
-    }
-
-    pub(crate) fn set(&mut self, key_span: Span, value: T) -> syn::Result<()> {
-        if self.value.is_some() {
-            let key = self.key;
-            return Err(syn::Error::new(
-                key_span,
-                format!("duplicate option `{key}`: give `{key}` only once"),
-            ));
-        }
-        self.value = Some(value);
-        Ok(())
-    }
-}
-
-/// `= "literal"` after a key. A missing `=`, another literal or any expression (a const, a
-/// macro call) all get `expected`, which shows the accepted form.
-pub(crate) fn lit_str_value(
-    input: ParseStream<'_>,
-    key_span: Span,
-    expected: &str,
-) -> syn::Result<LitStr> {
-    if !input.peek(Token![=]) {
-        return Err(syn::Error::new(key_span, expected));
-    }
-    input.parse::<Token![=]>()?;
-    match input.parse::<Expr>()? {
-        Expr::Lit(ExprLit {
-            lit: Lit::Str(lit), ..
-        }) => Ok(lit),
-        other => Err(syn::Error::new_spanned(other, expected)),
-    }
-}
-
-/// `crate = "path"`: the literal's contents parsed as a path, spanned at the literal.
-fn crate_value(input: ParseStream<'_>, key_span: Span) -> syn::Result<Path> {
-    let lit = lit_str_value(input, key_span, CRATE_EXPECTED)?;
-    lit.parse_with(Path::parse_mod_style)
-        .map_err(|_| syn::Error::new(lit.span(), CRATE_EXPECTED))
-}
 
 #[cfg(test)]
 mod tests {
     use quote::{ToTokens as _, quote};
 
     use super::*;
+    use crate::args::CRATE_EXPECTED;
 
     fn parse(args: TokenStream) -> (ServiceArgs, Vec<String>) {
         let mut errors = Errors::default();

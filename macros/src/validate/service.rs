@@ -1,72 +1,7 @@
-//! Semantic checks on the parsed item. Every mistake is collected (serde's `Ctxt`), so one
-//! expansion reports all of them, each at its own token.
+//! `#[traced_service]`: on `fn main`, once.
 
-use proc_macro2::TokenStream;
-use syn::Attribute;
-
+use super::{Errors, applied_twice, not_a_fn};
 use crate::item::{FnItem, NotFn};
-
-/// Errors collected across passes, emitted together.
-#[derive(Default)]
-pub(crate) struct Errors(Option<syn::Error>);
-
-impl Errors {
-    pub(crate) fn push(&mut self, error: syn::Error) {
-        match &mut self.0 {
-            Some(first) => first.combine(error),
-            None => self.0 = Some(error),
-        }
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_none()
-    }
-
-    /// One `compile_error!` per message, each spanned at its token; nothing when empty.
-    pub(crate) fn into_compile_error(self) -> TokenStream {
-        self.0
-            .map(syn::Error::into_compile_error)
-            .unwrap_or_default()
-    }
-
-    #[cfg(test)]
-    pub(crate) fn messages(self) -> Vec<String> {
-        self.0
-            .into_iter()
-            .flat_map(|error| error.into_iter().map(|e| e.to_string()))
-            .collect()
-    }
-}
-
-/// The error for an item that is not a function with a body, at its keyword. `target` names
-/// what the attribute goes on, such as "`fn main`".
-pub(crate) fn not_a_fn(attribute: &str, target: &str, item: &NotFn) -> syn::Error {
-    syn::Error::new(
-        item.span,
-        format!(
-            "`#[{attribute}]` can only be applied to {target}, not to {}",
-            item.what
-        ),
-    )
-}
-
-/// `attribute` written again on the item it already annotates (the outer one expands first and
-/// sees the inner one), in any spelling that ends with its name: `#[traced::traced_service]` too.
-pub(crate) fn applied_twice(attribute: &str, attrs: &[Attribute], errors: &mut Errors) {
-    for attr in attrs {
-        if attr
-            .path()
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident == attribute)
-        {
-            errors.push(syn::Error::new_spanned(
-                attr,
-                format!("`#[{attribute}]` is applied twice: remove this one"),
-            ));
-        }
-    }
-}
 
 /// `#[traced_service]`: a `fn main` without parameters, annotated once. Returns the function
 /// when it can be expanded.
@@ -104,6 +39,8 @@ pub(crate) fn service(parsed: Result<FnItem, NotFn>, errors: &mut Errors) -> Opt
 #[cfg(test)]
 mod tests {
     use quote::quote;
+
+    use proc_macro2::TokenStream;
 
     use super::*;
     use crate::item;

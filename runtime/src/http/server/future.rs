@@ -1,0 +1,194 @@
+//! The response future: the span current on every poll, the outcome recorded on it when the
+//! inner service answers, and the span (or the incoming context) current during the inner
+//! `call` too.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use http::{HeaderName, HeaderValue, Response};
+
+use crate::engine::span::{finish, set_current_error};
+use crate::engine::stack::{self, Frame};
+use crate::engine::{InSpan, Span, record, record_exception};
+
+pin_project_lite::pin_project! {
+    /// The future of a [`ServerService`](super::ServerService) call: the inner service's
+    /// future with the request's server span current on each of its polls. The span ends when
+    /// the response head is ready (status and headers; streaming the body is not included) or
+    /// when the future is dropped.
+    ///
+    /// You rarely name it; it is the `Future` of the service:
+    ///
+    /// ```
+    /// use axum::{Router, body::Body};
+    /// use tower_service::Service;
+    /// use traced::http::{ServerFuture, ServerService};
+    ///
+    /// type RouterFuture = <Router as Service<http::Request<Body>>>::Future;
+    ///
+    /// fn call(service: &mut ServerService<Router>, req: http::Request<Body>) -> ServerFuture<RouterFuture> {
+    ///     service.call(req)
+    /// }
+    /// ```
+    #[must_use = "futures do nothing unless polled"]
+    pub struct ServerFuture<F> {
+        #[pin]
+        inner: InSpan<Outcome<F>>,
+    }
+}
+
+impl<F> ServerFuture<F> {
+    /// Calls the inner service with `frame` current and wraps its future. `frame` is the server
+    /// span (`recorded`), or the caller's context when no span is made (excluded path, tracing
+    /// off), or nothing.
+    pub(super) fn new(
+        frame: Option<Frame>,
+        recorded: bool,
+        echo: bool,
+        call: impl FnOnce() -> F,
+    ) -> ServerFuture<F> {
+        let (inner, frame) = call_in(frame, call);
+        // Without a frame of ours, "current" is whatever encloses the caller: record nothing.
+        let recorded = recorded && frame.is_some();
+        let outcome = Outcome {
+            inner,
+            recorded,
+            echo: echo && recorded,
+        };
+        ServerFuture {
+            inner: InSpan::new(outcome, frame),
+        }
+    }
+}
+
+impl<F> fmt::Debug for ServerFuture<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerFuture").finish_non_exhaustive()
+    }
+}
+
+impl<F, B, E> Future for ServerFuture<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+{
+    type Output = Result<Response<B>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project().inner.poll(cx)
+    }
+}
+
+/// Starts `span` and takes its frame off this thread's stack, to be made current around the
+/// inner `call` and then by the [`InSpan`]. `None` when tracing is off.
+pub(super) fn start(span: Span) -> Option<Frame> {
+    let guard = span.enter();
+    let frame = stack::pop(guard.span_id()?.to_u64());
+    // The frame is ours now: the guard finds nothing to end when it drops.
+    drop(guard);
+    frame
+}
+
+/// Runs `call` with `frame` current (tower-http's `TraceLayer` enters its span around `call`
+/// too: services that do work there, such as hyper's `service_fn`, are inside it), and takes
+/// the frame back.
+fn call_in<R>(frame: Option<Frame>, call: impl FnOnce() -> R) -> (R, Option<Frame>) {
+    let Some(frame) = frame else {
+        return (call(), None);
+    };
+    // Ids of ours are unique on the stack; a baggage-only context frame has id 0, and is on top.
+    let span_id = frame.record.span_id;
+    stack::push(frame);
+    // Only dropped when `call` panics: the span ends there, marked by the unwinding.
+    struct Unwinding(u64);
+    impl Drop for Unwinding {
+        fn drop(&mut self) {
+            if let Some(frame) = stack::pop(self.0) {
+                finish(frame);
+            }
+        }
+    }
+    let unwinding = Unwinding(span_id);
+    let result = call();
+    std::mem::forget(unwinding);
+    (result, stack::pop(span_id))
+}
+
+pin_project_lite::pin_project! {
+    /// The inner future; records the response on the span that is current while it is polled.
+    struct Outcome<F> {
+        #[pin]
+        inner: F,
+        // Whether the current frame is our server span (not a caller's context).
+        recorded: bool,
+        echo: bool,
+    }
+}
+
+impl<F, B, E> Future for Outcome<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+{
+    type Output = Result<Response<B>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if !*this.recorded {
+            return this.inner.poll(cx);
+        }
+        let inner = this.inner;
+        // Caught to be recorded on the span while it is still current, then re-raised: the span
+        // is marked even when whatever catches the panic further up (tower-http's `CatchPanic`
+        // outside this layer) drops the future later, outside the unwinding.
+        let mut result = match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(result)) => result,
+            Err(payload) => {
+                record("error.type", "panic");
+                record_exception("panic", panic_message(&*payload));
+                resume_unwind(payload)
+            }
+        };
+        match &mut result {
+            Ok(response) => record_response(response, *this.echo),
+            Err(_) => {
+                // No `Display` bound on the error: its type is the low-cardinality identifier
+                // semconv asks for, and no message (which may hold data) is recorded.
+                let error_type = std::any::type_name::<E>();
+                record("error.type", error_type);
+                set_current_error(error_type);
+            }
+        }
+        Poll::Ready(result)
+    }
+}
+
+fn record_response<B>(response: &mut Response<B>, echo: bool) {
+    let status = response.status();
+    record("http.response.status_code", status.as_u16());
+    // Semconv: 5xx (and anything above, which no client can interpret) is an error on a server
+    // span; 4xx is the client's error and leaves the status unset.
+    if status.as_u16() >= 500 {
+        record("error.type", status.as_str());
+        set_current_error(status.canonical_reason().unwrap_or(status.as_str()));
+    }
+    if echo
+        && let Some(traceparent) = crate::propagation::current_traceparent()
+        && let Ok(value) = HeaderValue::from_str(&traceparent)
+    {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("traceparent"), value);
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("panicked")
+}

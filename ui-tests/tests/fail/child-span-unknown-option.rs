@@ -1,0 +1,6 @@
+#[traced::child_span(err)]
+fn load() {}
+
+fn main() {
+    load();
+}

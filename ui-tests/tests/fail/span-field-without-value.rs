@@ -1,0 +1,8 @@
+#[traced::child_span(fields(order.id))]
+fn load(id: u64) -> u64 {
+    id
+}
+
+fn main() {
+    load(1);
+}

@@ -1,0 +1,6 @@
+#[traced::root_span(kind = "server")]
+fn handle() {}
+
+fn main() {
+    handle();
+}

@@ -1,0 +1,6 @@
+fn work() {}
+
+fn main() {
+    #[traced::child_span]
+    work();
+}

@@ -1,0 +1,6 @@
+#[traced::root_span]
+struct Handler;
+
+fn main() {
+    let _ = Handler;
+}

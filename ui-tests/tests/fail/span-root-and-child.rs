@@ -1,0 +1,7 @@
+#[traced::root_span]
+#[traced::child_span]
+fn load() {}
+
+fn main() {
+    load();
+}
