@@ -1,20 +1,50 @@
 //! # traced
 //!
-//! Distributed tracing for Rust services with three attributes: `#[traced_service]` on `main`
-//! sets up an OpenTelemetry pipeline (OTLP/HTTP export, or a console tree when no collector is
-//! configured), JSON log lines that carry `trace_id`/`span_id`, a panic hook and a bounded flush
-//! on exit.
+//! Distributed tracing for Rust services with three attributes:
+//!
+//! - [`#[traced_service]`](traced_service) on `main` sets up everything once: an OpenTelemetry
+//!   pipeline (OTLP/HTTP export when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, a console tree
+//!   otherwise), JSON log lines on stderr that carry `trace_id`/`span_id`, a panic hook, and a
+//!   bounded flush when `main` ends.
+//! - [`#[root_span]`](root_span) starts a new trace around a message handler or job, optionally
+//!   continuing (`parent = …`) or linking (`link = …`) a trace carried in the message.
+//! - [`#[child_span]`](child_span) nests work under the current span.
+//!
+//! Both span attributes record the function's arguments as typed attributes (see
+//! [`SpanValue`]), and an `Err` or a panic marks the span as failed. HTTP servers and clients
+//! propagate W3C `traceparent` with [`http::ServerLayer`] and [`http::client`] (features `axum`
+//! and `reqwest`), so one request across services is one trace.
 //!
 //! ```no_run
-//! #[traced::traced_service]
-//! fn main() {
-//!     let _span = traced::Span::root("job").attr("job.id", 42_i64).enter();
-//!     tracing::info!("working"); // this JSON line carries the span's trace_id and span_id
+//! use traced::{child_span, root_span, traced_service};
+//!
+//! struct Message {
+//!     order_id: u64,
+//!     traceparent: Option<String>,
+//! }
+//!
+//! #[traced_service]
+//! fn main() -> Result<(), String> {
+//!     handle(Message { order_id: 7, traceparent: None })
+//! }
+//!
+//! #[root_span(kind = consumer, parent = msg.traceparent, fields(order_id = msg.order_id))]
+//! fn handle(msg: Message) -> Result<(), String> {
+//!     reserve(msg.order_id, 3)
+//! }
+//!
+//! #[child_span]
+//! fn reserve(order_id: u64, items: u32) -> Result<(), String> {
+//!     tracing::info!(order_id, items, "reserved"); // this JSON line carries the span's ids
+//!     Ok(())
 //! }
 //! ```
 //!
-//! Everything is configured through OpenTelemetry's environment variables (see the README for
-//! the full list) or in code through [`Config`] and [`init`].
+//! Everything is configured through OpenTelemetry's environment variables (listed in the
+//! README) or in code through [`Config`] and [`init`]. For what an attribute cannot express
+//! there is the [`Span`] builder; [`spawn`] and [`FutureExt`] carry a span into spawned work;
+//! [`BridgeLayer`] turns `tracing` spans into traced spans; [`testing`] (feature `testing`)
+//! captures finished spans in your tests.
 
 mod bridge;
 mod config;

@@ -7,9 +7,10 @@ mod targets;
 use std::error::Error as _;
 
 use http::Extensions;
-use reqwest::{Method, Request, Response, Url, Version};
+use reqwest::{Method, Request, Response, Url};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, Middleware, Next, Result};
 
+use super::semconv::{known_method, protocol_version};
 use crate::Span;
 use crate::engine::span::set_current_error;
 use crate::engine::{SpanId, SpanKind, current_span_id, record, stack};
@@ -264,33 +265,6 @@ fn is_recording(outer: Option<SpanId>) -> bool {
         frame.recording && outer.is_none_or(|outer| outer.0 != frame.record.span_id)
     })
     .unwrap_or(false)
-}
-
-/// Semconv's known methods (RFC 9110 and PATCH), case-sensitive: `get` is `_OTHER`.
-fn known_method(method: &Method) -> Option<&'static str> {
-    Some(match *method {
-        Method::GET => "GET",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::DELETE => "DELETE",
-        Method::HEAD => "HEAD",
-        Method::OPTIONS => "OPTIONS",
-        Method::PATCH => "PATCH",
-        Method::CONNECT => "CONNECT",
-        Method::TRACE => "TRACE",
-        _ => return None,
-    })
-}
-
-fn protocol_version(version: Version) -> Option<&'static str> {
-    Some(match version {
-        Version::HTTP_09 => "0.9",
-        Version::HTTP_10 => "1.0",
-        Version::HTTP_11 => "1.1",
-        Version::HTTP_2 => "2",
-        Version::HTTP_3 => "3",
-        _ => return None,
-    })
 }
 
 /// `error.type` for a transport error: a low-cardinality kind, never a message.

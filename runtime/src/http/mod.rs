@@ -2,6 +2,8 @@
 //! context injection for reqwest (feature `reqwest`), following OpenTelemetry's HTTP semantic
 //! conventions. One request across services is one trace; no application code touches headers.
 
+mod semconv;
+
 #[cfg(feature = "reqwest")]
 mod client;
 #[cfg(feature = "reqwest")]

@@ -10,11 +10,12 @@ use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, MatchedPath};
+use http::Request;
 use http::header::{HOST, USER_AGENT};
 use http::uri::{Authority, Scheme};
-use http::{Method, Request, Version};
 
 use crate::engine::{Span, SpanKind};
+use crate::http::semconv::{known_method, protocol_version};
 
 /// Builds the (not yet started) server span for `req`, continuing the trace its headers carry.
 pub(super) fn server_span<B>(req: &Request<B>) -> Span {
@@ -66,34 +67,6 @@ pub(super) fn server_span<B>(req: &Request<B>) -> Span {
     }
     let user_agent = req.headers().get(USER_AGENT).and_then(|v| v.to_str().ok());
     span.attr("user_agent.original", user_agent)
-}
-
-/// The method as semconv's known set spells it; `None` for any other (recorded as `_OTHER`, so
-/// a client cannot blow up the cardinality of `http.request.method`).
-pub(super) fn known_method(method: &Method) -> Option<&'static str> {
-    Some(match *method {
-        Method::GET => "GET",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::DELETE => "DELETE",
-        Method::PATCH => "PATCH",
-        Method::HEAD => "HEAD",
-        Method::OPTIONS => "OPTIONS",
-        Method::CONNECT => "CONNECT",
-        Method::TRACE => "TRACE",
-        _ => return None,
-    })
-}
-
-fn protocol_version(version: Version) -> Option<&'static str> {
-    Some(match version {
-        Version::HTTP_09 => "0.9",
-        Version::HTTP_10 => "1.0",
-        Version::HTTP_11 => "1.1",
-        Version::HTTP_2 => "2",
-        Version::HTTP_3 => "3",
-        _ => return None,
-    })
 }
 
 /// The scheme of the request URI (HTTP/2's `:scheme`, or an absolute-form target), else the one
@@ -160,6 +133,7 @@ pub(super) fn forwarded_for<B>(req: &Request<B>) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::Method;
 
     fn request(uri: &str, headers: &[(&str, &str)]) -> Request<()> {
         let mut builder = Request::builder().uri(uri);
