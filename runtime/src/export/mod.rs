@@ -4,6 +4,7 @@
 mod boxed;
 mod console;
 mod convert;
+mod http_client;
 mod otlp;
 mod worker;
 

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig};
 
+use super::http_client::OtlpHttpClient;
 use crate::config::{Compression, OtlpSettings};
 
 pub(crate) fn build(settings: &OtlpSettings) -> Result<opentelemetry_otlp::SpanExporter, String> {
@@ -30,7 +31,7 @@ pub(crate) fn build(settings: &OtlpSettings) -> Result<opentelemetry_otlp::SpanE
     };
     let mut builder = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
-        .with_http_client(client)
+        .with_http_client(OtlpHttpClient::new(client))
         .with_protocol(Protocol::HttpBinary)
         .with_endpoint(settings.endpoint.clone())
         .with_timeout(settings.timeout)

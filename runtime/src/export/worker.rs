@@ -142,6 +142,9 @@ impl Worker {
                 return true;
             }
             self.export(batch);
+            // Under steady load against a failing collector the queue never empties; drops
+            // must still be reported while they happen, not only at shutdown.
+            self.report_drops(false);
         }
     }
 

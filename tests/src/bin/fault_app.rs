@@ -1,0 +1,80 @@
+//! The binary the collector-fault tests run (issue 5, "Collector faults"), configured by the
+//! environment (`OTEL_*`) and initialised with `traced::init`:
+//!
+//! - `fault_app spans N [PER_MS]`: `N` root spans on a sync `main`, `PER_MS` per millisecond
+//!   (0 or absent: as fast as possible); prints how long the loop took and the mean time spent
+//!   in the span-creating calls, the marker, then shuts down and prints the guard's stats.
+//! - `fault_app main|task|blocking N`: `N` spans on a `multi_thread` tokio runtime, then the
+//!   guard is dropped at the end of the async `main`, inside a spawned task, or in
+//!   `spawn_blocking`.
+//!
+//! It prints `traced_tests::MAIN_RETURNING` just before the shutdown starts, so tests can time it.
+
+use std::time::{Duration, Instant};
+
+use traced::Span;
+use traced_tests::MAIN_RETURNING;
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let n: i64 = args.get(1).map_or(Ok(1_000), |n| n.parse())?;
+    let guard = traced::init(traced::Config::new().service_name("fault-app"));
+    match args.first().map(String::as_str) {
+        Some("spans") => {
+            let per_ms: i64 = args.get(2).map_or(Ok(0), |n| n.parse())?;
+            spans(guard, n, per_ms);
+            Ok(())
+        }
+        Some(place @ ("main" | "task" | "blocking")) => on_runtime(guard, place, n),
+        other => anyhow::bail!("unknown scenario {other:?}"),
+    }
+}
+
+fn spans(mut guard: traced::Guard, n: i64, per_ms: i64) {
+    let started = Instant::now();
+    let in_spans = create(n, per_ms);
+    let took = started.elapsed();
+    println!(
+        "fault: loop spans={n} took_us={} per_span_ns={}",
+        took.as_micros(),
+        in_spans.as_nanos() / n.max(1) as u128
+    );
+    println!("{MAIN_RETURNING}");
+    guard.shutdown();
+    let stats = guard.stats();
+    println!(
+        "fault: stats exported={} failed={} dropped={}",
+        stats.exported, stats.failed, stats.dropped
+    );
+}
+
+/// Creates and ends `n` root spans; returns the time spent in the span calls (not sleeping).
+fn create(n: i64, per_ms: i64) -> Duration {
+    let mut in_spans = Duration::ZERO;
+    for i in 0..n {
+        let started = Instant::now();
+        drop(Span::root("fault.span").attr("i", i).enter());
+        in_spans += started.elapsed();
+        if per_ms > 0 && i % per_ms == per_ms - 1 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    in_spans
+}
+
+fn on_runtime(guard: traced::Guard, place: &str, n: i64) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        tokio::spawn(async move { create(n, 0) }).await?;
+        println!("{MAIN_RETURNING}");
+        match place {
+            "main" => drop(guard),
+            "task" => tokio::spawn(async move { drop(guard) }).await?,
+            _ => tokio::task::spawn_blocking(move || drop(guard)).await?,
+        }
+        anyhow::Ok(())
+    })
+}

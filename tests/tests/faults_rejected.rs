@@ -1,0 +1,131 @@
+//! Issue 5, "Collector faults": answers that must not be retried.
+//!
+//! - 400 (with a body holding a fake credential): exactly one request, the spans counted as
+//!   failed, one warning line, and the body never appears in the output.
+//! - 200 with `partial_success`: one request, the rejection logged, nothing retried.
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use traced_tests::{App, Output, Receiver, Reply};
+
+const FAULT_APP: &str = env!("CARGO_BIN_EXE_fault_app");
+const DEADLINE: Duration = Duration::from_secs(60);
+const SPANS: u64 = 50;
+/// Longer than the exporter's first backoff: a retry, if any, would have come by then.
+const RETRY_WINDOW: Duration = Duration::from_millis(1_500);
+
+fn serial() -> MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs `fault_app spans SPANS` against `receiver` and returns its output.
+fn run(receiver: &Receiver) -> Output {
+    let output = App::new(FAULT_APP)
+        .args(["spans", &SPANS.to_string()])
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
+        .run(DEADLINE);
+    output.assert_success();
+    output
+}
+
+/// The `fault: stats …` line: (exported, failed, dropped).
+fn stats(output: &Output) -> (u64, u64, u64) {
+    let line = output
+        .stdout
+        .iter()
+        .find_map(|l| l.text.strip_prefix("fault: stats "))
+        .unwrap_or_else(|| panic!("no stats line\n{}", output.dump()));
+    let field = |name: &str| -> u64 {
+        line.split(' ')
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {line:?}"))
+    };
+    (field("exported"), field("failed"), field("dropped"))
+}
+
+/// The JSON log lines at WARN or above whose message contains `text`.
+fn warnings(output: &Output, text: &str) -> Vec<serde_json::Value> {
+    output
+        .json_logs()
+        .into_iter()
+        .filter(|l| matches!(l["level"].as_str(), Some("WARN" | "ERROR")))
+        .filter(|l| l["message"].as_str().is_some_and(|m| m.contains(text)))
+        .collect()
+}
+
+#[test]
+fn a_400_is_not_retried_counted_as_failed_reported_once_without_its_body() {
+    let _serial = serial();
+    let receiver = Receiver::start();
+    receiver.script([Reply::status(400).body("token=secret; the request was malformed")]);
+    let output = run(&receiver);
+    eprintln!(
+        "400 -> run took {:?}, shutdown {:?}",
+        output.total(),
+        output.shutdown()
+    );
+    // The process has exited, so no retry can still be on its way; wait anyway, in case the
+    // exporter outlived it.
+    std::thread::sleep(RETRY_WINDOW);
+    let requests = receiver.requests();
+    assert_eq!(
+        requests.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [Some(400)],
+        "exactly one request\n{}",
+        output.dump()
+    );
+    assert_eq!(stats(&output), (0, SPANS, 0), "{}", output.dump());
+    let failed = warnings(&output, "span export failed");
+    assert_eq!(failed.len(), 1, "one report\n{}", output.dump());
+    assert!(
+        failed[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("400")),
+        "the report names the status: {}",
+        failed[0]
+    );
+    let everything = format!("{}\n{}", output.stdout_text(), output.stderr_text());
+    assert!(
+        !everything.contains("token=secret") && !everything.contains("malformed"),
+        "the response body leaked into the output\n{}",
+        output.dump()
+    );
+}
+
+#[test]
+fn a_partial_success_is_logged_and_not_retried() {
+    let _serial = serial();
+    let receiver = Receiver::start();
+    receiver.script([Reply::ok().partial_success(3, "3 spans had an invalid kind")]);
+    let output = run(&receiver);
+    eprintln!(
+        "200 + partial_success -> run took {:?}, shutdown {:?}",
+        output.total(),
+        output.shutdown()
+    );
+    std::thread::sleep(RETRY_WINDOW);
+    let requests = receiver.requests();
+    assert_eq!(
+        requests.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [Some(200)],
+        "exactly one request\n{}",
+        output.dump()
+    );
+    assert_eq!(requests[0].spans.len() as u64, SPANS);
+    // The collector accepted the request; what it rejected is its own report.
+    let (exported, failed, dropped) = stats(&output);
+    assert_eq!((exported, dropped), (SPANS, 0), "{}", output.dump());
+    assert_eq!(failed, 0, "{}", output.dump());
+    let logged = warnings(&output, "3 spans had an invalid kind");
+    assert_eq!(
+        logged.len(),
+        1,
+        "the partial success is logged once\n{}",
+        output.dump()
+    );
+    let line = logged[0].to_string();
+    assert!(line.contains('3'), "the rejected count is logged: {line}");
+}
