@@ -87,11 +87,20 @@ fn assert_service_unharmed(fault: &str, output: &Output, healthy_ns: u64, export
     eprintln!(
         "{fault}: loop of {SPANS} spans took {took:?} ({per_span} ns in each span-creating call, \
          healthy collector {healthy_ns} ns); exported={exported} failed={failed} \
-         dropped={dropped}; {} warning lines; shutdown took {:?}",
+         dropped={dropped}; peak RSS +{} KiB; {} warning lines; shutdown took {:?}",
+        field(output, "loop", "peak_growth_kib"),
         warnings.len(),
         output.shutdown()
     );
     assert_eq!(exported > 0, exports, "{}", output.dump());
+    // Memory is bounded by the queue: 512 spans of 4 KiB and a batch in flight are a few MiB;
+    // the 20 000 spans of the loop held anywhere would be 80 MiB.
+    let peak_growth_kib = field(output, "loop", "peak_growth_kib");
+    assert!(
+        peak_growth_kib < 32 * 1024,
+        "peak RSS grew by {peak_growth_kib} KiB\n{}",
+        output.dump()
+    );
     assert!(dropped > 0, "a full queue drops spans\n{}", output.dump());
     // Every span is accounted for, but the batch the export thread held when the guard stopped
     // waiting for it.

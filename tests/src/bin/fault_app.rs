@@ -2,8 +2,9 @@
 //! environment (`OTEL_*`) and initialised with `traced::init`:
 //!
 //! - `fault_app spans N [PER_MS]`: `N` root spans on a sync `main`, `PER_MS` per millisecond
-//!   (0 or absent: as fast as possible); prints how long the loop took and the mean time spent
-//!   in the span-creating calls, the marker, then shuts down and prints the guard's stats.
+//!   (0 or absent: as fast as possible), each with a 4 KiB string attribute; prints how long
+//!   the loop took, the mean time spent in the span-creating calls and how much the peak RSS
+//!   grew during the loop, the marker, then shuts down and prints the guard's stats.
 //! - `fault_app main|task|blocking N`: `N` spans on a `multi_thread` tokio runtime, then the
 //!   guard is dropped at the end of the async `main`, inside a spawned task, or in
 //!   `spawn_blocking`.
@@ -31,13 +32,15 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn spans(mut guard: traced::Guard, n: i64, per_ms: i64) {
+    let peak_before = peak_rss_kib();
     let started = Instant::now();
     let in_spans = create(n, per_ms);
     let took = started.elapsed();
     println!(
-        "fault: loop spans={n} took_us={} per_span_ns={}",
+        "fault: loop spans={n} took_us={} per_span_ns={} peak_growth_kib={}",
         took.as_micros(),
-        in_spans.as_nanos() / n.max(1) as u128
+        in_spans.as_nanos() / n.max(1) as u128,
+        peak_rss_kib().saturating_sub(peak_before)
     );
     println!("{MAIN_RETURNING}");
     guard.shutdown();
@@ -48,12 +51,29 @@ fn spans(mut guard: traced::Guard, n: i64, per_ms: i64) {
     );
 }
 
+/// The peak resident set size of this process (`VmHWM`), in KiB.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
 /// Creates and ends `n` root spans; returns the time spent in the span calls (not sleeping).
+/// Each carries a 4 KiB value, so spans held beyond the queue would show in the peak RSS.
 fn create(n: i64, per_ms: i64) -> Duration {
+    let payload = "x".repeat(4096);
     let mut in_spans = Duration::ZERO;
     for i in 0..n {
         let started = Instant::now();
-        drop(Span::root("fault.span").attr("i", i).enter());
+        drop(
+            Span::root("fault.span")
+                .attr("i", i)
+                .attr("payload", payload.as_str())
+                .enter(),
+        );
         in_spans += started.elapsed();
         if per_ms > 0 && i % per_ms == per_ms - 1 {
             std::thread::sleep(Duration::from_millis(1));
