@@ -1,35 +1,14 @@
 //! An exporter that panics on every batch: each batch is lost and counted, the panic is
 //! reported once (not once per batch), and the service goes on creating spans.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+mod common;
+
+use common::Lines;
+
 use std::time::Duration;
 
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
-use tracing_subscriber::fmt::MakeWriter;
-
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Lines {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Lines {
-    type Writer = Lines;
-
-    fn make_writer(&'a self) -> Lines {
-        self.clone()
-    }
-}
 
 #[derive(Debug)]
 struct AlwaysPanics;
@@ -42,11 +21,7 @@ impl SpanExporter for AlwaysPanics {
 
 #[test]
 fn a_panicking_exporter_is_reported_once_and_tracing_goes_on() {
-    let lines = Lines::default();
-    tracing_subscriber::fmt()
-        .with_writer(lines.clone())
-        .with_ansi(false)
-        .init();
+    let lines = Lines::install_global();
     let mut guard = traced::init(
         traced::Config::new()
             .with_exporter(AlwaysPanics)
@@ -61,7 +36,7 @@ fn a_panicking_exporter_is_reported_once_and_tracing_goes_on() {
     }
     guard.shutdown();
     assert_eq!(guard.stats().failed, 5, "{:?}", guard.stats());
-    let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    let text = lines.text();
     let reports = text
         .lines()
         .filter(|l| l.contains("the span exporter panicked"))

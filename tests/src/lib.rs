@@ -8,6 +8,7 @@
 pub mod app;
 pub mod captured;
 pub mod examples;
+pub mod fault;
 pub mod peer;
 pub mod receiver;
 pub mod spans;

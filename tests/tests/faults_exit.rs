@@ -5,9 +5,9 @@
 //! `current_thread` runtime.) Each case runs once with a request timeout shorter than the
 //! export timeout and once with the default (10 s), where only the export timeout can end it.
 
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use traced_tests::fault::serial;
 use traced_tests::{App, Receiver};
 
 const FAULT_APP: &str = env!("CARGO_BIN_EXE_fault_app");
@@ -16,11 +16,6 @@ const EXPORT_TIMEOUT_MS: u64 = 2_000;
 const EXIT_BOUND: Duration = Duration::from_millis(EXPORT_TIMEOUT_MS + 1_000);
 /// Spawning the binary and creating its spans, generously.
 const STARTUP_ALLOWANCE: Duration = Duration::from_secs(3);
-
-fn serial() -> MutexGuard<'static, ()> {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 fn assert_bounded_exit(place: &str) {
     let _serial = serial();

@@ -4,9 +4,9 @@
 //!   failed, one warning line, and the body never appears in the output.
 //! - 200 with `partial_success`: one request, the rejection logged, nothing retried.
 
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use traced_tests::fault::{serial, stats};
 use traced_tests::{App, Output, Receiver, Reply};
 
 const FAULT_APP: &str = env!("CARGO_BIN_EXE_fault_app");
@@ -14,11 +14,6 @@ const DEADLINE: Duration = Duration::from_secs(60);
 const SPANS: u64 = 50;
 /// Longer than the exporter's first backoff: a retry, if any, would have come by then.
 const RETRY_WINDOW: Duration = Duration::from_millis(1_500);
-
-fn serial() -> MutexGuard<'static, ()> {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// Runs `fault_app spans SPANS` against `receiver` and returns its output.
 fn run(receiver: &Receiver) -> Output {
@@ -28,22 +23,6 @@ fn run(receiver: &Receiver) -> Output {
         .run(DEADLINE);
     output.assert_success();
     output
-}
-
-/// The `fault: stats …` line: (exported, failed, dropped).
-fn stats(output: &Output) -> (u64, u64, u64) {
-    let line = output
-        .stdout
-        .iter()
-        .find_map(|l| l.text.strip_prefix("fault: stats "))
-        .unwrap_or_else(|| panic!("no stats line\n{}", output.dump()));
-    let field = |name: &str| -> u64 {
-        line.split(' ')
-            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("no {name} in {line:?}"))
-    };
-    (field("exported"), field("failed"), field("dropped"))
 }
 
 /// The JSON log lines at WARN or above whose message contains `text`.

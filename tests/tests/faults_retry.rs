@@ -9,9 +9,9 @@
 //! the flush at exit, so the process exit is when the retries are over.
 
 use std::collections::BTreeSet;
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use traced_tests::fault::{serial, stats};
 use traced_tests::{App, Output, Receiver, Reply, Request};
 
 const FAULT_APP: &str = env!("CARGO_BIN_EXE_fault_app");
@@ -19,11 +19,6 @@ const DEADLINE: Duration = Duration::from_secs(60);
 const SPANS: usize = 50;
 /// `Retry-After: 1`, less what a coarse clock and the receiver's timestamps may cost.
 const TOLD_TO_WAIT: Duration = Duration::from_millis(950);
-
-fn serial() -> MutexGuard<'static, ()> {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// Runs `fault_app spans SPANS` against `receiver` and returns its output.
 fn run(receiver: &Receiver) -> Output {
@@ -33,22 +28,6 @@ fn run(receiver: &Receiver) -> Output {
         .run(DEADLINE);
     output.assert_success();
     output
-}
-
-/// The `fault: stats …` line: (exported, failed, dropped).
-fn stats(output: &Output) -> (u64, u64, u64) {
-    let line = output
-        .stdout
-        .iter()
-        .find_map(|l| l.text.strip_prefix("fault: stats "))
-        .unwrap_or_else(|| panic!("no stats line\n{}", output.dump()));
-    let field = |name: &str| -> u64 {
-        line.split(' ')
-            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("no {name} in {line:?}"))
-    };
-    (field("exported"), field("failed"), field("dropped"))
 }
 
 /// Asserts every span arrived exactly once, in accepted requests.

@@ -7,9 +7,9 @@
 //! The per-span cost of the loop is printed next to a healthy collector's (`--nocapture`), for
 //! the README's figures; it is not asserted, as wall-clock figures on a shared machine are not.
 
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use traced_tests::fault::{field, serial};
 use traced_tests::{App, Output, Receiver, refused_endpoint};
 
 const FAULT_APP: &str = env!("CARGO_BIN_EXE_fault_app");
@@ -23,11 +23,6 @@ const EXIT_BOUND: Duration = Duration::from_millis(EXPORT_TIMEOUT_MS + 1_000);
 /// The export thread's reporting interval (runtime/src/export/worker.rs).
 const REPORT_INTERVAL: Duration = Duration::from_secs(10);
 
-fn serial() -> MutexGuard<'static, ()> {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 fn run(endpoint: &str) -> Output {
     let output = App::new(FAULT_APP)
         .args(["spans", &SPANS.to_string(), PER_MS])
@@ -39,19 +34,6 @@ fn run(endpoint: &str) -> Output {
         .run(DEADLINE);
     output.assert_success();
     output
-}
-
-/// A `fault: <prefix> …` stdout line's `name=value` field.
-fn field(output: &Output, prefix: &str, name: &str) -> u64 {
-    let line = output
-        .stdout
-        .iter()
-        .find_map(|l| l.text.strip_prefix(&format!("fault: {prefix} ")))
-        .unwrap_or_else(|| panic!("no {prefix} line\n{}", output.dump()));
-    line.split(' ')
-        .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in {line:?}"))
 }
 
 fn warnings(output: &Output) -> Vec<serde_json::Value> {

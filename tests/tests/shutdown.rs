@@ -4,9 +4,9 @@
 //! timeout plus one second.
 
 use std::collections::BTreeSet;
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use traced_tests::fault::serial;
 use traced_tests::{App, AttrValue, Output, Receiver};
 
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -19,13 +19,6 @@ const EXPORT_TIMEOUT_MS: u64 = 2_000;
 const EXIT_BOUND: Duration = Duration::from_millis(EXPORT_TIMEOUT_MS + 1_000);
 /// Spawning the binary and running its scenario up to the marker, generously.
 const STARTUP_ALLOWANCE: Duration = Duration::from_secs(3);
-
-/// These tests measure the program under test, so they run one at a time: on a small machine
-/// two of them in parallel measure each other (CPU contention on the 2 cores CI has).
-fn serial() -> MutexGuard<'static, ()> {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// Asserts exactly `n` spans named `name` arrived, all distinct, with `i` = 0..n.
 fn assert_all_delivered(receiver: &Receiver, output: &Output, name: &str, n: usize) {
