@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs every benchmark of issue 6 in sequence, one process per candidate, and prints one table:
+# candidate, workload, ns per span, delivered share.
+#
+#   benches/run.sh                                     # full criterion defaults, W4 for 10 s
+#   QUICK=1 benches/run.sh                             # --warm-up-time 1 --measurement-time 3, W4 3 s
+#   W4_SECONDS=10 OTLP_SECONDS=5 benches/run.sh -- ... # extra arguments go to criterion
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+JOBS=${JOBS:-2}
+CRITERION_ARGS=()
+if [[ -n "${QUICK:-}" ]]; then
+    CRITERION_ARGS=(--warm-up-time 1 --measurement-time 3)
+    W4_SECONDS=${W4_SECONDS:-3}
+    OTLP_SECONDS=${OTLP_SECONDS:-3}
+fi
+[[ "${1:-}" == "--" ]] && shift
+CRITERION_ARGS+=("$@")
+W4_SECONDS=${W4_SECONDS:-10}
+OTLP_SECONDS=${OTLP_SECONDS:-5}
+
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)
+LOG=$(mktemp -d)
+ROWS=()
+
+# bench target, criterion group, criterion id, candidate label, workload label
+run_bench() {
+    local bench=$1 group=$2 id=$3 candidate=$4 workload=$5
+    echo "== $bench" >&2
+    cargo bench -q -j "$JOBS" -p traced-benches --bench "$bench" -- "${CRITERION_ARGS[@]}" \
+        | tee "$LOG/$bench.txt" >&2
+    local est="$TARGET_DIR/criterion/$group/$id/new/estimates.json"
+    local ns
+    ns=$(jq -r '.mean.point_estimate / 2 | . * 10 | round / 10' "$est")
+    local share="-"
+    local line
+    line=$(grep '^DELIVERED ' "$LOG/$bench.txt" | tail -1 || true)
+    if [[ -n "$line" ]]; then
+        share=$(awk '{ if ($5 > 0) printf "%.2f %%", 100 * $4 / $5; else print "-" }' <<<"$line")
+    fi
+    ROWS+=("$candidate|$workload|$ns|$share")
+}
+
+run_bench w1_traced w1_paced traced traced "W1 paced"
+run_bench w1_tracing_otel w1_paced tracing_otel "tracing + tracing-opentelemetry + SDK batch" "W1 paced"
+run_bench w1_otel_sdk w1_paced otel_sdk "opentelemetry SDK (raw API)" "W1 paced"
+run_bench w1_fastrace w1_paced fastrace "fastrace" "W1 paced"
+run_bench w1_tracing_registry w1_paced tracing_registry "tracing Registry (no export)" "W1 paced"
+run_bench w2_traced w2_async traced traced "W2 async"
+run_bench w3a_uninitialised w3a_uninitialised traced traced "W3a uninitialised"
+run_bench w3b_sampled_out w3b_sampled_out traced traced "W3b sampled out"
+
+echo "== w4_threads" >&2
+cargo run -q --release -j "$JOBS" -p traced-benches --bin w4_threads -- --seconds "$W4_SECONDS" \
+    | tee "$LOG/w4.txt" >&2
+read -r _ _ w4_rate w4_hwm w4_exported _ w4_dropped w4_spans < <(grep '^W4 ' "$LOG/w4.txt")
+
+echo "== otlp_capacity" >&2
+cargo run -q --release -j "$JOBS" -p traced-benches --bin otlp_capacity -- --seconds "$OTLP_SECONDS" \
+    | tee "$LOG/otlp.txt" >&2
+read -r _ _ otlp_rate otlp_delivered otlp_produced < <(grep '^OTLP ' "$LOG/otlp.txt")
+
+echo
+printf '%-45s %-20s %12s %12s\n' candidate workload "ns/span" delivered
+for row in "${ROWS[@]}"; do
+    IFS='|' read -r c w n s <<<"$row"
+    printf '%-45s %-20s %12s %12s\n' "$c" "$w" "$n" "$s"
+done
+awk -v r="$w4_rate" -v h="$w4_hwm" -v e="$w4_exported" -v d="$w4_dropped" -v s="$w4_spans" 'BEGIN {
+    printf "%-45s %-20s %12s %12s\n", "traced", "W4 2 threads", sprintf("%.2f M/s", r / 1e6), sprintf("%.2f %%", 100 * e / s)
+    printf "    W4 peak RSS %.1f MiB, dropped %d\n", h / 1024, d
+}'
+awk -v r="$otlp_rate" -v d="$otlp_delivered" -v p="$otlp_produced" 'BEGIN {
+    printf "%-45s %-20s %12s %12s\n", "traced", "OTLP/HTTP capacity", sprintf("%.0f k/s", r / 1e3), sprintf("%.2f %%", 100 * d / p)
+}'
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
