@@ -1,7 +1,9 @@
 //! W2, traced: the async twin (the child awaits a future that yields once) on a tokio
-//! `current_thread` runtime, paced like W1.
+//! `current_thread` runtime, paced like W1; each burst runs in one `block_on`.
 
-use traced_benches::{args, bench_paced, criterion, report_delivered, traced_code, traced_config};
+use traced_benches::{
+    args, bench_paced_bursts, criterion, report_delivered, traced_code, traced_config,
+};
 
 fn main() {
     let mut guard = traced::init(traced_config());
@@ -9,9 +11,13 @@ fn main() {
         .build()
         .expect("tokio runtime");
     let mut c = criterion();
-    bench_paced(&mut c, "w2_async", "traced", |i| {
-        let (id, label, flag) = args(i);
-        runtime.block_on(traced_code::root_async(id, label, flag));
+    bench_paced_bursts(&mut c, "w2_async", "traced", |range| {
+        runtime.block_on(async {
+            for i in range {
+                let (id, label, flag) = args(i);
+                traced_code::root_async(id, label, flag).await;
+            }
+        });
     });
     c.final_summary();
     guard.shutdown();

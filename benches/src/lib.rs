@@ -7,6 +7,7 @@
 //! pipeline) runs in its own bench target, hence its own process.
 
 use std::hint::black_box;
+use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -60,6 +61,22 @@ pub fn bench_paced(
     candidate: &str,
     mut iteration: impl FnMut(u64),
 ) {
+    bench_paced_bursts(c, workload, candidate, |range| {
+        for i in range {
+            iteration(i);
+        }
+    });
+}
+
+/// [`bench_paced`] for workloads that run a whole burst at once (W2 runs each burst in one
+/// `block_on`, so the runtime's entry and exit are not counted as span cost): `burst` runs the
+/// iterations of `range`.
+pub fn bench_paced_bursts(
+    c: &mut Criterion,
+    workload: &str,
+    candidate: &str,
+    mut burst: impl FnMut(Range<u64>),
+) {
     let mut group = c.benchmark_group(workload);
     group.throughput(Throughput::Elements(2));
     group.bench_function(candidate, |b| {
@@ -69,9 +86,7 @@ pub fn bench_paced(
             while done < iters {
                 let n = BURST.min(iters - done);
                 let start = Instant::now();
-                for i in done..done + n {
-                    iteration(i);
-                }
+                burst(done..done + n);
                 timed += start.elapsed();
                 done += n;
                 PRODUCED.fetch_add(2 * n, Ordering::Relaxed);

@@ -20,9 +20,11 @@ use tracing_core::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
+use crate::config::Limits;
 use crate::engine::pipeline;
+use crate::engine::record::SpanRecord;
 use crate::engine::record::Status;
-use crate::engine::span::{Parent, begin, finish, new_record};
+use crate::engine::span::{Parent, begin, finish};
 use crate::engine::stack::{self, Frame};
 use crate::engine::{AttrValue, SpanKind};
 
@@ -70,12 +72,12 @@ where
         let Some(span) = ctx.span(id) else {
             return;
         };
-        let record = new_record(Cow::Borrowed(attrs.metadata().name()));
-        let mut frame = begin(pipeline, Parent::Current, record);
-        if frame.recording {
-            attrs.record(&mut Fields(&mut frame));
+        let mut frame = begin(pipeline, Parent::Current);
+        if let Some(record) = &mut frame.record {
+            record.name = Cow::Borrowed(attrs.metadata().name());
+            attrs.record(&mut Fields::new(record, pipeline.limits));
         }
-        let span_id = frame.record.span_id;
+        let span_id = frame.span_id;
         span.extensions_mut().insert(Bridged {
             span_id,
             frame: Some(frame),
@@ -90,15 +92,16 @@ where
         let Some(bridged) = extensions.get_mut::<Bridged>() else {
             return;
         };
+        let record_on = |frame: &mut Frame| {
+            let limits = frame.pipeline.limits;
+            if let Some(record) = &mut frame.record {
+                values.record(&mut Fields::new(record, limits));
+            }
+        };
         match &mut bridged.frame {
-            Some(frame) if frame.recording => values.record(&mut Fields(frame)),
-            Some(_) => {}
+            Some(frame) => record_on(frame),
             None => {
-                stack::with_span(bridged.span_id, |frame| {
-                    if frame.recording {
-                        values.record(&mut Fields(frame));
-                    }
-                });
+                stack::with_span(bridged.span_id, record_on);
             }
         }
     }
@@ -146,18 +149,26 @@ where
 }
 
 /// Records tracing fields as typed attributes (strings cut to the limit).
-struct Fields<'a>(&'a mut Frame);
+struct Fields<'a> {
+    record: &'a mut SpanRecord,
+    limits: Limits,
+}
 
-impl Fields<'_> {
+impl<'a> Fields<'a> {
+    fn new(record: &'a mut SpanRecord, limits: Limits) -> Fields<'a> {
+        Fields { record, limits }
+    }
+
     fn push(&mut self, field: &Field, value: AttrValue) {
-        let limits = self.0.pipeline.limits;
-        self.0
-            .record
-            .push_attr(Cow::Borrowed(field.name()), value, limits.attribute_count);
+        self.record.push_attr(
+            Cow::Borrowed(field.name()),
+            value,
+            self.limits.attribute_count,
+        );
     }
 
     fn push_str(&mut self, field: &Field, value: &str) {
-        let record = &mut self.0.record;
+        let record = &mut *self.record;
         match field.name() {
             "otel.name" => record.name = Cow::Owned(value.to_owned()),
             "otel.kind" => {
@@ -166,17 +177,16 @@ impl Fields<'_> {
                 }
             }
             "otel.status_code" => {
-                if value.eq_ignore_ascii_case("error") && record.status == Status::Unset {
-                    record.status = Status::Error(Cow::Borrowed(""));
+                if value.eq_ignore_ascii_case("error") && *record.status() == Status::Unset {
+                    record.extra().status = Status::Error(Cow::Borrowed(""));
                 }
             }
             "otel.status_description" => {
-                record.status = Status::Error(Cow::Owned(value.to_owned()));
+                record.extra().status = Status::Error(Cow::Owned(value.to_owned()));
             }
             _ => {
-                let max = self.0.pipeline.limits.attribute_value_length;
-                let value =
-                    AttrValue::Str(Cow::Owned(crate::engine::truncate(value, max).to_owned()));
+                let max = self.limits.attribute_value_length;
+                let value = AttrValue::text(crate::engine::truncate(value, max));
                 self.push(field, value);
             }
         }
@@ -204,10 +214,8 @@ impl Visit for Fields<'_> {
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        let value = i64::try_from(value).map_or_else(
-            |_| AttrValue::Str(Cow::Owned(value.to_string())),
-            AttrValue::I64,
-        );
+        let value = i64::try_from(value)
+            .map_or_else(|_| AttrValue::owned(value.to_string()), AttrValue::I64);
         self.push(field, value);
     }
 
@@ -221,7 +229,7 @@ impl Visit for Fields<'_> {
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         // Bounded: a huge Debug value is cut while it is formatted, not after.
-        let max = self.0.pipeline.limits.attribute_value_length;
+        let max = self.limits.attribute_value_length;
         let text = crate::__private::bounded_debug(max, value);
         self.push_str(field, &text);
     }

@@ -64,12 +64,8 @@ where
 /// The current span as a W3C context, and the baggage in scope, for propagation.
 pub(crate) fn current_context() -> (Option<SpanContext>, Option<Arc<Baggage>>) {
     stack::with_current(|frame| {
-        let ctx = SpanContext::new(
-            frame.record.trace_id,
-            frame.record.span_id,
-            frame.record.flags,
-        )
-        .map(|ctx| ctx.with_trace_state(frame.record.trace_state.clone()));
+        let ctx = SpanContext::new(frame.trace_id, frame.span_id, frame.flags)
+            .map(|ctx| ctx.with_trace_state(frame.trace_state.clone()));
         (ctx, frame.baggage.clone())
     })
     .unwrap_or_default()

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::future::Future;
 
 use crate::engine::pipeline;
-use crate::engine::span::{Parent, begin, new_record};
+use crate::engine::span::{Parent, begin};
 use crate::engine::stack::{self, Frame};
 use crate::engine::{AttrValue, CodeLocation, InSpan, SpanGuard, SpanKind, SpanValue};
 use crate::propagation::Carrier;
@@ -59,19 +59,20 @@ impl SpanStart {
         let Some(pipeline) = pipeline::current() else {
             return SpanStart { frame: None };
         };
-        let mut record = new_record(Cow::Borrowed(meta.name));
-        record.kind = meta.kind;
-        record.code = Some(&meta.code);
-        SpanStart {
-            frame: Some(begin(pipeline, parent(), record)),
+        let mut frame = begin(pipeline, parent());
+        if let Some(record) = &mut frame.record {
+            record.name = Cow::Borrowed(meta.name);
+            record.kind = meta.kind;
+            record.code = Some(&meta.code);
         }
+        SpanStart { frame: Some(frame) }
     }
 
     /// Whether attributes are worth computing: false when tracing is off or the trace is not
     /// sampled, so the expansion skips building them.
     #[inline]
     pub fn is_recording(&self) -> bool {
-        self.frame.as_ref().is_some_and(|f| f.recording)
+        self.frame.as_ref().is_some_and(Frame::recording)
     }
 
     /// Records a `SpanValue` (arguments, `fields(key = expr)`).
@@ -92,15 +93,16 @@ impl SpanStart {
         self.push(key, |max| bounded_string(max, |w| write!(w, "{value:?}")));
     }
 
+    // The macros' keys are distinct (argument names, and `fields` keys checked at compile
+    // time), so no earlier value is searched for.
+    #[inline]
     fn push(&mut self, key: &'static str, value: impl FnOnce(usize) -> AttrValue) {
         if let Some(frame) = &mut self.frame
-            && frame.recording
+            && let Some(record) = &mut frame.record
         {
             let limits = frame.pipeline.limits;
             let value = value(limits.attribute_value_length);
-            frame
-                .record
-                .push_attr(Cow::Borrowed(key), value, limits.attribute_count);
+            record.push_new_attr(key, value, limits.attribute_count);
         }
     }
 
@@ -109,7 +111,7 @@ impl SpanStart {
     pub fn enter(self) -> SpanGuard {
         match self.frame {
             Some(frame) => {
-                let id = frame.record.span_id;
+                let id = frame.span_id;
                 stack::push(frame);
                 SpanGuard::new(id)
             }
@@ -127,7 +129,7 @@ impl SpanStart {
 /// `Debug` of `value`, at most `max_chars` characters (the bridge records tracing fields so).
 pub(crate) fn bounded_debug(max_chars: usize, value: &dyn fmt::Debug) -> String {
     match bounded_string(max_chars, |w| write!(w, "{value:?}")) {
-        AttrValue::Str(s) => s.into_owned(),
+        AttrValue::Str(s) => s.into_string(),
         _ => String::new(),
     }
 }
@@ -140,7 +142,7 @@ fn bounded_string(max_chars: usize, f: impl FnOnce(&mut Bounded) -> fmt::Result)
     };
     // An error here only means the limit was reached (or the impl failed): keep what we have.
     let _ = f(&mut w);
-    AttrValue::Str(Cow::Owned(w.out))
+    AttrValue::owned(w.out)
 }
 
 struct Bounded {

@@ -2,9 +2,10 @@
 //! records with typed values, the sampling decision at the root, and a bounded hand-off to
 //! one export thread.
 
-mod clock;
+pub(crate) mod clock;
 mod ids;
 pub(crate) mod pipeline;
+pub(crate) mod pool;
 pub(crate) mod record;
 mod sampler;
 pub(crate) mod span;

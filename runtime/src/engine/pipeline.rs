@@ -7,7 +7,8 @@ use std::thread::Thread;
 
 use crossbeam_queue::ArrayQueue;
 
-use super::record::SpanRecord;
+use super::clock;
+use super::pool::{self, Recycled};
 use crate::config::{Limits, Sampler};
 
 /// Counters reported at shutdown and by the rate-limited drop warning.
@@ -31,7 +32,7 @@ pub(crate) struct Pipeline {
     /// False for `OTEL_TRACES_EXPORTER=none`: spans are made (ids for logs and propagation)
     /// but go nowhere, at no cost.
     exporting: bool,
-    queue: ArrayQueue<SpanRecord>,
+    queue: ArrayQueue<Recycled>,
     batch_size: usize,
     accepting: AtomicBool,
     /// Set when the export thread has been woken and not yet looked at the queue, so a burst
@@ -49,6 +50,7 @@ impl Pipeline {
         queue_size: usize,
         batch_size: usize,
     ) -> Pipeline {
+        clock::init();
         Pipeline {
             sampler,
             limits,
@@ -64,20 +66,23 @@ impl Pipeline {
 
     /// Hands a finished span to the export thread. Never blocks: a full queue drops the span
     /// and counts it (OpenTelemetry BatchSpanProcessor, B2).
-    pub(crate) fn submit(&self, record: SpanRecord) {
+    pub(crate) fn submit(&self, record: Recycled) {
         if !self.exporting {
+            pool::put_back(record);
             return;
         }
         if !self.accepting.load(Ordering::Relaxed) {
             self.counters
                 .dropped_after_shutdown
                 .fetch_add(1, Ordering::Relaxed);
+            pool::put_back(record);
             return;
         }
-        if self.queue.push(record).is_err() {
+        if let Err(record) = self.queue.push(record) {
             self.counters
                 .dropped_queue_full
                 .fetch_add(1, Ordering::Relaxed);
+            pool::put_back(record);
             self.wake();
             return;
         }
@@ -104,7 +109,7 @@ impl Pipeline {
         self.woken.store(false, Ordering::Release);
     }
 
-    pub(crate) fn pop(&self) -> Option<SpanRecord> {
+    pub(crate) fn pop(&self) -> Option<Recycled> {
         self.queue.pop()
     }
 

@@ -58,6 +58,7 @@ pub(crate) enum Status {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct EventRecord {
     pub(crate) name: Cow<'static, str>,
+    /// Clock ticks, as the span's start and end.
     pub(crate) time: u64,
     pub(crate) attrs: Vec<Attr>,
 }
@@ -75,7 +76,20 @@ pub(crate) struct LinkRecord {
 pub(crate) const FLAG_SAMPLED: u8 = 0x01;
 pub(crate) const FLAG_RANDOM: u8 = 0x02;
 
-/// One span, from start to export.
+/// What most spans never have: events, links, an error status. Boxed, so a record stays small
+/// and a span without them pays nothing for them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Extra {
+    pub(crate) events: Vec<EventRecord>,
+    pub(crate) links: Vec<LinkRecord>,
+    pub(crate) status: Status,
+}
+
+/// What a sampled span records, from start to export.
+///
+/// Records are recycled (see `pool`): the export thread empties one after converting it and
+/// hands it back, so a steady flow of spans allocates nothing, and a span moves between the
+/// thread's stack, its future and the export queue as one pointer.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct SpanRecord {
     pub(crate) trace_id: u128,
@@ -86,22 +100,66 @@ pub(crate) struct SpanRecord {
     pub(crate) flags: u8,
     pub(crate) kind: SpanKind,
     pub(crate) name: Cow<'static, str>,
-    /// Unix nanoseconds.
+    /// Clock ticks (see `clock`): converted to Unix nanoseconds on the export thread.
     pub(crate) start: u64,
     pub(crate) end: u64,
     // Four inline: the typical span has up to three argument attributes (the benchmark's shape);
     // `code.*` attributes live in `code`, not here.
     pub(crate) attrs: SmallVec<[Attr; 4]>,
     pub(crate) dropped_attrs: u32,
-    pub(crate) events: Vec<EventRecord>,
-    pub(crate) links: Vec<LinkRecord>,
-    pub(crate) status: Status,
     pub(crate) code: Option<&'static CodeLocation>,
     /// The W3C `tracestate` of the trace, inherited from the remote parent.
     pub(crate) trace_state: TraceState,
+    pub(crate) extra: Option<Box<Extra>>,
 }
 
 impl SpanRecord {
+    /// An empty record, as the pool hands out before `begin` fills it.
+    pub(crate) const fn empty() -> SpanRecord {
+        SpanRecord {
+            trace_id: 0,
+            span_id: 0,
+            parent_span_id: 0,
+            parent_is_remote: false,
+            flags: 0,
+            kind: SpanKind::Internal,
+            name: Cow::Borrowed(""),
+            start: 0,
+            end: 0,
+            attrs: SmallVec::new_const(),
+            dropped_attrs: 0,
+            code: None,
+            trace_state: TraceState::EMPTY,
+            extra: None,
+        }
+    }
+
+    /// Empties the record for reuse, keeping the attribute buffer's allocation if it spilled.
+    pub(crate) fn clear(&mut self) {
+        self.attrs.clear();
+        self.dropped_attrs = 0;
+        self.name = Cow::Borrowed("");
+        self.code = None;
+        self.trace_state = TraceState::EMPTY;
+        self.extra = None;
+        self.parent_span_id = 0;
+        self.parent_is_remote = false;
+        self.kind = SpanKind::Internal;
+    }
+
+    pub(crate) fn extra(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_with(Box::default)
+    }
+
+    pub(crate) fn status(&self) -> &Status {
+        const UNSET: &Status = &Status::Unset;
+        self.extra.as_ref().map_or(UNSET, |extra| &extra.status)
+    }
+
+    pub(crate) fn is_error(&self) -> bool {
+        matches!(self.status(), Status::Error(_))
+    }
+
     /// Adds an attribute within the count limit (OpenTelemetry: extras are discarded and
     /// counted, never replacing earlier ones). A key set twice keeps the last value.
     pub(crate) fn push_attr(&mut self, key: Cow<'static, str>, value: AttrValue, max_count: usize) {
@@ -114,25 +172,35 @@ impl SpanRecord {
         }
     }
 
+    /// [`push_attr`](Self::push_attr) for a key the caller knows is not set yet (the macros'
+    /// keys are distinct by construction: argument names, and `fields` keys checked at compile
+    /// time), without the search for an earlier value.
+    #[inline]
+    pub(crate) fn push_new_attr(&mut self, key: &'static str, value: AttrValue, max_count: usize) {
+        if self.attrs.len() < max_count {
+            self.attrs.push((Cow::Borrowed(key), value));
+        } else {
+            self.dropped_attrs = self.dropped_attrs.saturating_add(1);
+        }
+    }
+
     /// Sets status Error and adds an `exception` event, once per span: a panic reported by the
-    /// hook and then seen again while unwinding is one exception, not two.
+    /// hook and then seen again while unwinding is one exception, not two. `now` is in ticks.
     pub(crate) fn record_exception(&mut self, exception_type: &str, message: &str, now: u64) {
-        if matches!(self.status, Status::Error(_)) {
+        if self.is_error() {
             return;
         }
-        self.status = Status::Error(Cow::Owned(message.to_owned()));
-        self.events.push(EventRecord {
+        let extra = self.extra();
+        extra.status = Status::Error(Cow::Owned(message.to_owned()));
+        extra.events.push(EventRecord {
             name: Cow::Borrowed("exception"),
             time: now,
             attrs: vec![
                 (
                     Cow::Borrowed("exception.type"),
-                    AttrValue::Str(Cow::Owned(exception_type.to_owned())),
+                    AttrValue::text(exception_type),
                 ),
-                (
-                    Cow::Borrowed("exception.message"),
-                    AttrValue::Str(Cow::Owned(message.to_owned())),
-                ),
+                (Cow::Borrowed("exception.message"), AttrValue::text(message)),
             ],
         });
     }

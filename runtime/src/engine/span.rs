@@ -10,10 +10,11 @@ use std::task::{Context, Poll};
 
 use smallvec::SmallVec;
 
-use super::clock::now_unix_nanos;
+use super::clock;
 use super::ids::{SpanId, TraceId, new_span_id, new_trace_id};
 use super::pipeline::{self, Pipeline};
-use super::record::{FLAG_RANDOM, FLAG_SAMPLED, LinkRecord, SpanKind, SpanRecord, Status};
+use super::pool;
+use super::record::{Attr, FLAG_RANDOM, FLAG_SAMPLED, LinkRecord, SpanKind, Status};
 use super::sampler::ParentSampling;
 use super::stack::{self, Frame};
 use super::value::{AttrValue, SpanValue};
@@ -49,7 +50,10 @@ pub struct Span {
 struct Pending {
     pipeline: &'static Pipeline,
     parent: Parent,
-    record: SpanRecord,
+    name: Cow<'static, str>,
+    kind: SpanKind,
+    attrs: SmallVec<[Attr; 4]>,
+    dropped_attrs: u32,
 }
 
 impl Span {
@@ -71,7 +75,10 @@ impl Span {
             pending: Some(Pending {
                 pipeline,
                 parent,
-                record: new_record(name),
+                name,
+                kind: SpanKind::Internal,
+                attrs: SmallVec::new(),
+                dropped_attrs: 0,
             }),
         }
     }
@@ -79,7 +86,7 @@ impl Span {
     /// Sets the span kind (default [`SpanKind::Internal`]).
     pub fn kind(mut self, kind: SpanKind) -> Span {
         if let Some(pending) = &mut self.pending {
-            pending.record.kind = kind;
+            pending.kind = kind;
         }
         self
     }
@@ -92,9 +99,14 @@ impl Span {
         {
             let limits = pending.pipeline.limits;
             let value = AttrValue::from_value(value, limits.attribute_value_length);
-            pending
-                .record
-                .push_attr(key.into(), value, limits.attribute_count);
+            let key = key.into();
+            if let Some(slot) = pending.attrs.iter_mut().find(|(k, _)| *k == key) {
+                slot.1 = value;
+            } else if pending.attrs.len() < limits.attribute_count {
+                pending.attrs.push((key, value));
+            } else {
+                pending.dropped_attrs = pending.dropped_attrs.saturating_add(1);
+            }
         }
         self
     }
@@ -133,16 +145,26 @@ impl Span {
         let Pending {
             pipeline,
             parent,
-            record,
+            name,
+            kind,
+            attrs,
+            dropped_attrs,
         } = self.pending?;
-        Some(begin(pipeline, parent, record))
+        let mut frame = begin(pipeline, parent);
+        if let Some(record) = &mut frame.record {
+            record.name = name;
+            record.kind = kind;
+            record.attrs.extend(attrs);
+            record.dropped_attrs = dropped_attrs;
+        }
+        Some(frame)
     }
 
     /// Starts the span and makes it current on this thread until the guard is dropped.
     pub fn enter(self) -> SpanGuard {
         let span_id = match self.start() {
             Some(frame) => {
-                let id = frame.record.span_id;
+                let id = frame.span_id;
                 stack::push(frame);
                 id
             }
@@ -193,7 +215,7 @@ impl SpanGuard {
 
     /// This span's trace id, if tracing is on.
     pub fn trace_id(&self) -> Option<TraceId> {
-        stack::with_span(self.span_id, |frame| TraceId(frame.record.trace_id))
+        stack::with_span(self.span_id, |frame| TraceId(frame.trace_id))
     }
 
     /// This span's id, if tracing is on.
@@ -251,7 +273,7 @@ impl<F: Future> Future for InSpan<F> {
         let Some(frame) = this.frame.take() else {
             return this.inner.poll(cx);
         };
-        let span_id = frame.record.span_id;
+        let span_id = frame.span_id;
         stack::push(frame);
         // Moves the frame back out of the thread's stack even if the inner poll panics.
         struct Restore<'a> {
@@ -307,102 +329,118 @@ impl Parent {
     }
 }
 
-/// Gives `record` its ids, parent and sampling decision. The decision is made here, once,
-/// before any attribute of an unsampled span is built.
-pub(crate) fn begin(pipeline: &'static Pipeline, parent: Parent, mut record: SpanRecord) -> Frame {
+/// Decides a new span's ids, parent and sampling, once, before anything else about the span
+/// is built: an unsampled span reads no clock and takes no record.
+#[inline]
+pub(crate) fn begin(pipeline: &'static Pipeline, parent: Parent) -> Frame {
     let local = match parent {
         Parent::Current => stack::with_current(|frame| {
             (
-                frame.record.trace_id,
-                frame.record.span_id,
-                frame.record.flags,
-                frame.record.trace_state.clone(),
+                frame.trace_id,
+                frame.span_id,
+                frame.flags,
+                frame.trace_state.clone(),
                 frame.baggage.clone(),
             )
         }),
         _ => None,
     };
-    let mut baggage = None;
-    let (trace_id, parent_sampling) = match (local, parent) {
-        (Some((trace_id, span_id, flags, trace_state, inherited)), _) => {
-            baggage = inherited;
-            record.parent_span_id = span_id;
-            record.flags = flags & !FLAG_SAMPLED;
-            record.trace_state = trace_state;
-            // The sampled flag, not `recording`: a context carried into spawned work is not
-            // recording, yet its children belong to a sampled trace.
-            let sampling = ParentSampling {
-                sampled: flags & FLAG_SAMPLED != 0,
-                remote: false,
-            };
-            (trace_id, Some(sampling))
-        }
-        (None, Parent::Remote(ctx, remote_baggage)) => {
-            baggage = remote_baggage;
-            record.parent_span_id = ctx.span_id();
-            record.parent_is_remote = true;
-            // W3C Level 2: the flags the caller sent are kept (the random bit included); the
-            // sampled bit is ours to decide.
-            record.flags = ctx.flags() & !FLAG_SAMPLED;
-            let sampling = ParentSampling {
-                sampled: ctx.is_sampled(),
-                remote: true,
-            };
-            record.trace_state = ctx.trace_state().clone();
-            (ctx.trace_id(), Some(sampling))
-        }
-        (None, parent) => {
-            match parent {
-                Parent::Link(ctx, remote_baggage) => {
-                    baggage = remote_baggage;
-                    record.links.push(LinkRecord {
-                        trace_id: ctx.trace_id(),
-                        span_id: ctx.span_id(),
-                        flags: ctx.flags(),
-                        remote: true,
-                    });
-                }
-                Parent::Fresh(remote_baggage) => baggage = remote_baggage,
-                _ => {}
+    let mut parent_is_remote = false;
+    let mut link = None;
+    let (trace_id, parent_span_id, flags, trace_state, baggage, parent_sampling) =
+        match (local, parent) {
+            (Some((trace_id, span_id, flags, trace_state, baggage)), _) => {
+                // The sampled flag, not whether the parent records: a context carried into
+                // spawned work does not record, yet its children belong to a sampled trace.
+                let sampling = ParentSampling {
+                    sampled: flags & FLAG_SAMPLED != 0,
+                    remote: false,
+                };
+                let flags = flags & !FLAG_SAMPLED;
+                (
+                    trace_id,
+                    span_id,
+                    flags,
+                    trace_state,
+                    baggage,
+                    Some(sampling),
+                )
             }
-            record.flags = FLAG_RANDOM;
-            (new_trace_id(), None)
-        }
-    };
+            (None, Parent::Remote(ctx, baggage)) => {
+                parent_is_remote = true;
+                // W3C Level 2: the flags the caller sent are kept (the random bit included);
+                // the sampled bit is ours to decide.
+                let sampling = ParentSampling {
+                    sampled: ctx.is_sampled(),
+                    remote: true,
+                };
+                let flags = ctx.flags() & !FLAG_SAMPLED;
+                let trace_state = ctx.trace_state().clone();
+                (
+                    ctx.trace_id(),
+                    ctx.span_id(),
+                    flags,
+                    trace_state,
+                    baggage,
+                    Some(sampling),
+                )
+            }
+            (None, parent) => {
+                let baggage = match parent {
+                    Parent::Link(ctx, baggage) => {
+                        link = Some(LinkRecord {
+                            trace_id: ctx.trace_id(),
+                            span_id: ctx.span_id(),
+                            flags: ctx.flags(),
+                            remote: true,
+                        });
+                        baggage
+                    }
+                    Parent::Fresh(baggage) => baggage,
+                    _ => None,
+                };
+                let trace_state = TraceState::EMPTY;
+                (new_trace_id(), 0, FLAG_RANDOM, trace_state, baggage, None)
+            }
+        };
     let recording = pipeline.sampler.should_sample(trace_id, parent_sampling);
-    if recording {
-        record.flags |= FLAG_SAMPLED;
-    } else {
-        // An unsampled span keeps its ids (logs, propagation) and nothing else.
-        record.attrs.clear();
-        record.links.clear();
-    }
-    record.trace_id = trace_id;
-    record.span_id = new_span_id();
+    let record = recording.then(|| {
+        let mut record = pool::take();
+        record.parent_is_remote = parent_is_remote;
+        if let Some(link) = link {
+            record.extra().links.push(link);
+        }
+        record.start = clock::ticks();
+        record
+    });
     Frame {
-        record,
-        recording,
+        trace_id,
+        span_id: new_span_id(),
+        parent_span_id,
+        flags: if recording {
+            flags | FLAG_SAMPLED
+        } else {
+            flags
+        },
         pipeline,
+        trace_state,
         baggage,
+        record,
     }
 }
 
 /// A frame that stands for this thread's current span elsewhere (spawned work): same ids,
 /// so spans and logs there join the trace, but it records and exports nothing itself.
 pub(crate) fn current_context_frame() -> Option<Frame> {
-    stack::with_current(|frame| {
-        let mut record = new_record(Cow::Borrowed(""));
-        record.trace_id = frame.record.trace_id;
-        record.span_id = frame.record.span_id;
-        record.parent_span_id = frame.record.parent_span_id;
-        record.flags = frame.record.flags;
-        record.trace_state = frame.record.trace_state.clone();
-        Frame {
-            record,
-            recording: false,
-            pipeline: frame.pipeline,
-            baggage: frame.baggage.clone(),
-        }
+    stack::with_current(|frame| Frame {
+        trace_id: frame.trace_id,
+        span_id: frame.span_id,
+        parent_span_id: frame.parent_span_id,
+        flags: frame.flags,
+        pipeline: frame.pipeline,
+        trace_state: frame.trace_state.clone(),
+        baggage: frame.baggage.clone(),
+        record: None,
     })
 }
 
@@ -418,18 +456,24 @@ pub(crate) fn remote_context_frame(ctx: Option<SpanContext>, baggage: Baggage) -
     if ctx.is_none() && baggage.is_none() {
         return None;
     }
-    let mut record = new_record(Cow::Borrowed(""));
-    if let Some(ctx) = ctx {
-        record.trace_id = ctx.trace_id();
-        record.span_id = ctx.span_id();
-        record.flags = ctx.flags();
-        record.trace_state = ctx.trace_state().clone();
-    }
+    let (trace_id, span_id, flags, trace_state) = match &ctx {
+        Some(ctx) => (
+            ctx.trace_id(),
+            ctx.span_id(),
+            ctx.flags(),
+            ctx.trace_state().clone(),
+        ),
+        None => (0, 0, 0, TraceState::EMPTY),
+    };
     Some(Frame {
-        record,
-        recording: false,
+        trace_id,
+        span_id,
+        parent_span_id: 0,
+        flags,
         pipeline: pipeline::current().unwrap_or_else(pipeline::inert),
+        trace_state,
         baggage,
+        record: None,
     })
 }
 
@@ -441,32 +485,12 @@ pub(crate) fn remote_context_frame(ctx: Option<SpanContext>, baggage: Baggage) -
 )]
 pub(crate) fn set_current_error(description: &str) {
     stack::with_current(|frame| {
-        if frame.recording && !matches!(frame.record.status, Status::Error(_)) {
-            frame.record.status = Status::Error(Cow::Owned(description.to_owned()));
+        if let Some(record) = &mut frame.record
+            && !record.is_error()
+        {
+            record.extra().status = Status::Error(Cow::Owned(description.to_owned()));
         }
     });
-}
-
-/// A fresh record named `name`, started now; ids and parent come from [`begin`].
-pub(crate) fn new_record(name: Cow<'static, str>) -> SpanRecord {
-    SpanRecord {
-        trace_id: 0,
-        span_id: 0,
-        parent_span_id: 0,
-        parent_is_remote: false,
-        flags: 0,
-        kind: SpanKind::Internal,
-        name,
-        start: now_unix_nanos(),
-        end: 0,
-        attrs: SmallVec::new(),
-        dropped_attrs: 0,
-        events: Vec::new(),
-        links: Vec::new(),
-        status: Status::Unset,
-        code: None,
-        trace_state: TraceState::default(),
-    }
 }
 
 thread_local! {
@@ -475,31 +499,47 @@ thread_local! {
 }
 
 /// Ends a span: stamps the end time and hands a sampled record to the export queue.
-pub(crate) fn finish(mut frame: Frame) {
-    if !frame.recording {
+#[inline]
+pub(crate) fn finish(frame: Frame) {
+    let Frame {
+        trace_id,
+        span_id,
+        parent_span_id,
+        flags,
+        pipeline,
+        trace_state,
+        record: Some(mut record),
+        ..
+    } = frame
+    else {
         return;
-    }
-    let now = now_unix_nanos();
+    };
+    let now = clock::ticks();
     if std::thread::panicking() {
         let message = PANIC_MESSAGE
             .try_with(|m| m.borrow().clone())
             .ok()
             .flatten()
             .unwrap_or_else(|| "panicked".to_owned());
-        frame.record.record_exception("panic", &message, now);
+        record.record_exception("panic", &message, now);
     }
-    frame.record.end = now;
-    frame.pipeline.submit(frame.record);
+    record.end = now;
+    record.trace_id = trace_id;
+    record.span_id = span_id;
+    record.parent_span_id = parent_span_id;
+    record.flags = flags;
+    record.trace_state = trace_state;
+    pipeline.submit(record);
 }
 
 fn record_on(frame: &mut Frame, key: Cow<'static, str>, value: &dyn SpanValue) {
-    if !frame.recording {
+    let Some(record) = &mut frame.record else {
         return;
-    }
+    };
     if let Some(value) = value.span_value() {
         let limits = frame.pipeline.limits;
         let value = AttrValue::from_value(value, limits.attribute_value_length);
-        frame.record.push_attr(key, value, limits.attribute_count);
+        record.push_attr(key, value, limits.attribute_count);
     }
 }
 
@@ -515,17 +555,17 @@ pub fn record(key: impl Into<Cow<'static, str>>, value: impl SpanValue) {
 
 /// The trace id of this thread's current span, if there is one.
 pub fn current_trace_id() -> Option<TraceId> {
-    stack::with_current(|frame| TraceId(frame.record.trace_id))
+    stack::with_current(|frame| TraceId(frame.trace_id))
 }
 
 /// The id of this thread's current span, if there is one.
 pub fn current_span_id() -> Option<SpanId> {
-    stack::with_current(|frame| SpanId(frame.record.span_id))
+    stack::with_current(|frame| SpanId(frame.span_id))
 }
 
 /// Trace id and span id of this thread's current span, for log correlation.
 pub(crate) fn current_ids() -> Option<(u128, u64)> {
-    stack::with_current(|frame| (frame.record.trace_id, frame.record.span_id))
+    stack::with_current(|frame| (frame.trace_id, frame.span_id))
 }
 
 /// Sets status Error and adds an `exception` event on the current span. Called by the panic
@@ -538,10 +578,10 @@ pub(crate) fn record_exception(exception_type: &str, message: &str) {
             }
         });
     }
-    let now = now_unix_nanos();
+    let now = clock::ticks();
     stack::with_current(|frame| {
-        if frame.recording {
-            frame.record.record_exception(exception_type, message, now);
+        if let Some(record) = &mut frame.record {
+            record.record_exception(exception_type, message, now);
         }
     });
 }

@@ -4,6 +4,8 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use compact_str::{CompactString, ToCompactString as _};
+
 /// A borrowed, typed attribute value, as handed to a span.
 ///
 /// ```
@@ -208,15 +210,38 @@ impl SpanValue for Value<'_> {
 }
 
 /// An owned attribute value, as stored in a span record until export.
+///
+/// Strings up to 24 bytes are stored inline ([`CompactString`]): recording a short string
+/// argument allocates nothing on the application thread, and frees nothing on the export
+/// thread.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum AttrValue {
     Bool(bool),
     I64(i64),
     F64(f64),
-    Str(Cow<'static, str>),
+    Str(CompactString),
 }
 
 impl AttrValue {
+    /// A string value (inline up to 24 bytes).
+    pub(crate) fn text(s: &str) -> AttrValue {
+        AttrValue::Str(CompactString::new(s))
+    }
+
+    /// A string value the caller already owns.
+    pub(crate) fn owned(s: String) -> AttrValue {
+        AttrValue::Str(CompactString::from(s))
+    }
+
+    /// The string, if the value is one.
+    #[cfg_attr(not(test), expect(dead_code, reason = "used by tests"))]
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            AttrValue::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
     /// Owns `value`, cutting strings to `max_chars` characters at a char boundary.
     pub(crate) fn from_value(value: Value<'_>, max_chars: usize) -> AttrValue {
         match value {
@@ -224,17 +249,17 @@ impl AttrValue {
             Value::I64(i) => AttrValue::I64(i),
             Value::U64(u) => match i64::try_from(u) {
                 Ok(i) => AttrValue::I64(i),
-                Err(_) => AttrValue::Str(Cow::Owned(u.to_string())),
+                Err(_) => AttrValue::Str(u.to_compact_string()),
             },
             Value::F64(f) => AttrValue::F64(f),
-            Value::Char(c) => AttrValue::Str(Cow::Owned(c.to_string())),
-            Value::Str(s) => AttrValue::Str(Cow::Owned(truncate(s, max_chars).to_owned())),
-            Value::Ip(ip) => AttrValue::Str(Cow::Owned(ip.to_string())),
+            Value::Char(c) => AttrValue::Str(c.to_compact_string()),
+            Value::Str(s) => AttrValue::text(truncate(s, max_chars)),
+            Value::Ip(ip) => AttrValue::Str(ip.to_compact_string()),
             Value::I128(i) => match i64::try_from(i) {
                 Ok(i) => AttrValue::I64(i),
-                Err(_) => AttrValue::Str(Cow::Owned(i.to_string())),
+                Err(_) => AttrValue::Str(i.to_compact_string()),
             },
-            Value::U128(u) => AttrValue::Str(Cow::Owned(u.to_string())),
+            Value::U128(u) => AttrValue::Str(u.to_compact_string()),
         }
     }
 }
@@ -258,7 +283,7 @@ mod tests {
     #[test]
     fn large_u64_becomes_a_string() {
         let v = AttrValue::from_value(u64::MAX.span_value().unwrap(), 100);
-        assert_eq!(v, AttrValue::Str(Cow::Owned(u64::MAX.to_string())));
+        assert_eq!(v.as_str(), Some(u64::MAX.to_string().as_str()));
         let v = AttrValue::from_value((i64::MAX as u64).span_value().unwrap(), 100);
         assert_eq!(v, AttrValue::I64(i64::MAX));
     }
@@ -278,12 +303,12 @@ mod tests {
         let attr = |v: Value<'_>| AttrValue::from_value(v, 100);
         assert_eq!(attr(5_i128.span_value().unwrap()), AttrValue::I64(5));
         assert_eq!(
-            attr(i128::MIN.span_value().unwrap()),
-            AttrValue::Str(Cow::Owned(i128::MIN.to_string()))
+            attr(i128::MIN.span_value().unwrap()).as_str(),
+            Some(i128::MIN.to_string().as_str())
         );
         assert_eq!(
-            attr(u128::MAX.span_value().unwrap()),
-            AttrValue::Str(Cow::Owned(u128::MAX.to_string()))
+            attr(u128::MAX.span_value().unwrap()).as_str(),
+            Some(u128::MAX.to_string().as_str())
         );
     }
 
@@ -291,8 +316,8 @@ mod tests {
     fn ip_addresses_are_text() {
         let ip: std::net::IpAddr = "::1".parse().unwrap();
         assert_eq!(
-            AttrValue::from_value(ip.span_value().unwrap(), 100),
-            AttrValue::Str(Cow::Owned("::1".into()))
+            AttrValue::from_value(ip.span_value().unwrap(), 100).as_str(),
+            Some("::1")
         );
     }
 

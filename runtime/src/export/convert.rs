@@ -1,6 +1,5 @@
 //! Span records to OpenTelemetry `SpanData`, on the export thread.
 
-use std::borrow::Cow;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use opentelemetry::trace::{self as otel, SpanContext, TraceFlags, TraceState};
@@ -9,9 +8,15 @@ use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 
 use crate::engine::AttrValue;
 use crate::engine::SpanKind;
-use crate::engine::record::{Attr, SpanRecord, Status};
+use crate::engine::clock::Anchor;
+use crate::engine::record::{Attr, Extra, SpanRecord, Status};
 
-pub(crate) fn span_data(record: SpanRecord, scope: &InstrumentationScope) -> SpanData {
+/// Converts `record`, leaving it empty for reuse. Ticks become Unix time through `anchor`.
+pub(crate) fn span_data(
+    record: &mut SpanRecord,
+    scope: &InstrumentationScope,
+    anchor: &Anchor,
+) -> SpanData {
     let mut attributes: Vec<KeyValue> =
         Vec::with_capacity(record.attrs.len() + if record.code.is_some() { 3 } else { 0 });
     if let Some(code) = record.code {
@@ -19,21 +24,24 @@ pub(crate) fn span_data(record: SpanRecord, scope: &InstrumentationScope) -> Spa
         attributes.push(KeyValue::new("code.file.path", code.file));
         attributes.push(KeyValue::new("code.line.number", i64::from(code.line)));
     }
-    attributes.extend(record.attrs.into_iter().map(key_value));
-    let events = record
-        .events
+    attributes.extend(record.attrs.drain(..).map(key_value));
+    let Extra {
+        events,
+        links,
+        status,
+    } = record.extra.take().map(|extra| *extra).unwrap_or_default();
+    let events = events
         .into_iter()
         .map(|event| {
             otel::Event::new(
                 event.name,
-                time(event.time),
+                time(anchor.unix_nanos(event.time)),
                 event.attrs.into_iter().map(key_value).collect(),
                 0,
             )
         })
         .collect();
-    let links = record
-        .links
+    let links = links
         .into_iter()
         .map(|link| {
             let context = SpanContext::new(
@@ -57,14 +65,14 @@ pub(crate) fn span_data(record: SpanRecord, scope: &InstrumentationScope) -> Spa
         parent_span_id: otel::SpanId::from(record.parent_span_id),
         parent_span_is_remote: record.parent_is_remote,
         span_kind: span_kind(record.kind),
-        name: record.name,
-        start_time: time(record.start),
-        end_time: time(record.end),
+        name: std::mem::take(&mut record.name),
+        start_time: time(anchor.unix_nanos(record.start)),
+        end_time: time(anchor.unix_nanos(record.end)),
         attributes,
         dropped_attributes_count: record.dropped_attrs,
         events: span_events(events),
         links: span_links(links),
-        status: match record.status {
+        status: match status {
             Status::Unset => otel::Status::Unset,
             Status::Error(description) => otel::Status::Error { description },
         },
@@ -102,8 +110,7 @@ fn key_value((key, value): Attr) -> KeyValue {
         AttrValue::Bool(b) => OtelValue::Bool(b),
         AttrValue::I64(i) => OtelValue::I64(i),
         AttrValue::F64(f) => OtelValue::F64(f),
-        AttrValue::Str(Cow::Borrowed(s)) => OtelValue::from(s),
-        AttrValue::Str(Cow::Owned(s)) => OtelValue::from(s),
+        AttrValue::Str(s) => OtelValue::from(s.into_string()),
     };
     KeyValue::new(key, value)
 }

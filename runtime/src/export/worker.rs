@@ -14,7 +14,9 @@ use super::BoxedExporter;
 use super::console::ConsoleExporter;
 use super::convert::span_data;
 use crate::config::{BatchSettings, OtlpSettings};
+use crate::engine::clock::Anchor;
 use crate::engine::pipeline::Pipeline;
+use crate::engine::pool;
 
 /// Which exporter the thread builds (on itself, off any async runtime).
 #[derive(Debug)]
@@ -132,9 +134,13 @@ impl Worker {
                 return false;
             }
             let mut batch = Vec::with_capacity(batch_size.min(self.pipeline.queued()));
+            let anchor = Anchor::now();
             while batch.len() < batch_size {
                 match self.pipeline.pop() {
-                    Some(record) => batch.push(span_data(record, &self.scope)),
+                    Some(mut record) => {
+                        batch.push(span_data(&mut record, &self.scope, &anchor));
+                        pool::recycle(record);
+                    }
                     None => break,
                 }
             }

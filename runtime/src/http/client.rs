@@ -262,7 +262,7 @@ impl TracingMiddleware {
 /// nothing when unsampled).
 fn is_recording(outer: Option<SpanId>) -> bool {
     stack::with_current(|frame| {
-        frame.recording && outer.is_none_or(|outer| outer.0 != frame.record.span_id)
+        frame.recording() && outer.is_none_or(|outer| outer.0 != frame.span_id)
     })
     .unwrap_or(false)
 }

@@ -42,6 +42,9 @@ const MAX_VALUE_LEN: usize = 256;
 pub struct TraceState(Option<Arc<str>>);
 
 impl TraceState {
+    /// No `tracestate`.
+    pub(crate) const EMPTY: TraceState = TraceState(None);
+
     /// Parses one `tracestate` header value. `None` when it is invalid, which drops it whole
     /// (see [`extract`](super::extract) for the rules); an empty value gives an empty state.
     ///

@@ -100,7 +100,7 @@ fn call_in<R>(frame: Option<Frame>, call: impl FnOnce() -> R) -> (R, Option<Fram
         return (call(), None);
     };
     // Ids of ours are unique on the stack; a baggage-only context frame has id 0, and is on top.
-    let span_id = frame.record.span_id;
+    let span_id = frame.span_id;
     stack::push(frame);
     // Only dropped when `call` panics: the span ends there, marked by the unwinding.
     struct Unwinding(u64);

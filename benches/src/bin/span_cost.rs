@@ -1,0 +1,44 @@
+//! Instructions per span on the application thread, for `valgrind --tool=callgrind`: unlike
+//! time, an instruction count is repeatable on a shared 2-core machine, so each optimisation of
+//! issue 6 can be compared with the one before it.
+//!
+//! ```sh
+//! cargo build --release -p traced-benches --bin span_cost
+//! valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out target/release/span_cost 20000
+//! callgrind_annotate --inclusive=yes /tmp/cg.out | grep -E 'root_fn|PROGRAM TOTALS'
+//! ```
+//!
+//! Instructions per span = inclusive count of `root_fn` / (2 × iterations). `sampled-out` as
+//! the second argument measures W3b's path, `off` W3a's.
+
+use traced_benches::{args, traced_code, traced_config};
+
+fn main() {
+    let argv: Vec<String> = std::env::args().collect();
+    let iterations: u64 = argv.get(1).and_then(|n| n.parse().ok()).unwrap_or(20_000);
+    let mode = argv.get(2).map_or("sampled", String::as_str);
+    // Large enough for every span: under valgrind the export thread runs only in time slices.
+    let config = traced_config().max_queue_size(1 << 20);
+    let guard = match mode {
+        "off" => None,
+        "sampled-out" => Some(traced::init(config.sampler(traced::Sampler::AlwaysOff))),
+        _ => Some(traced::init(config)),
+    };
+    // Paced like W1 (bursts of 64 iterations, then idle), so the export thread keeps up and
+    // records are recycled as in a steady flow.
+    for burst in (0..iterations).step_by(64) {
+        for i in burst..(burst + 64).min(iterations) {
+            let (id, label, flag) = args(i);
+            traced_code::root_fn(id, label, flag);
+        }
+        std::thread::sleep(std::time::Duration::from_micros(500));
+    }
+    if let Some(mut guard) = guard {
+        guard.shutdown();
+        let stats = guard.stats();
+        println!(
+            "{iterations} iterations: exported {} dropped {}",
+            stats.exported, stats.dropped
+        );
+    }
+}

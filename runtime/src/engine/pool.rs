@@ -1,0 +1,120 @@
+//! Recycled span records: the export thread empties each record it has converted and hands it
+//! back, and application threads take from a small per-thread cache refilled from that shared
+//! pool. A steady flow of spans therefore allocates nothing on the application thread and
+//! frees nothing on the export thread (a heap object freed on another thread is one of the
+//! costs issue 6 names), and a span's record travels as one pointer.
+//!
+//! Memory stays bounded: the shared pool holds at most [`SHARED`] records, each thread's cache
+//! at most [`THREAD_CACHE`], and a record whose attribute buffer grew large is freed rather
+//! than kept.
+
+use std::cell::RefCell;
+use std::sync::LazyLock;
+
+use crossbeam_queue::ArrayQueue;
+
+use super::record::SpanRecord;
+
+/// A span record on its way between threads.
+pub(crate) type Recycled = Box<SpanRecord>;
+
+/// Records the export thread gives back, for any thread to take.
+const SHARED: usize = 4096;
+/// Records a thread keeps for itself.
+const THREAD_CACHE: usize = 64;
+/// Records a thread takes from the shared pool at once when its cache is empty.
+const REFILL: usize = 32;
+/// Attribute buffers larger than this (spilled to the heap) are not kept for reuse.
+const MAX_KEPT_ATTRS: usize = 32;
+
+static POOL: LazyLock<ArrayQueue<Recycled>> = LazyLock::new(|| ArrayQueue::new(SHARED));
+
+thread_local! {
+    static CACHE: RefCell<Vec<Recycled>> = const { RefCell::new(Vec::new()) };
+}
+
+/// An empty record: from this thread's cache, else from the shared pool, else new.
+#[inline]
+pub(crate) fn take() -> Recycled {
+    CACHE
+        .try_with(|cache| {
+            let mut cache = cache.try_borrow_mut().ok()?;
+            if let Some(record) = cache.pop() {
+                return Some(record);
+            }
+            refill(&mut cache);
+            cache.pop()
+        })
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| Box::new(SpanRecord::empty()))
+}
+
+#[cold]
+fn refill(cache: &mut Vec<Recycled>) {
+    if cache.capacity() == 0 {
+        cache.reserve_exact(THREAD_CACHE);
+    }
+    for _ in 0..REFILL {
+        match POOL.pop() {
+            Some(record) => cache.push(record),
+            None => break,
+        }
+    }
+}
+
+/// Gives a record back from the thread that used it without exporting it (a span that turned
+/// out not to be sampled, a builder dropped before it started).
+pub(crate) fn put_back(mut record: Recycled) {
+    record.clear();
+    let _ = CACHE.try_with(|cache| {
+        if let Ok(mut cache) = cache.try_borrow_mut()
+            && cache.len() < THREAD_CACHE
+        {
+            cache.push(record);
+        }
+    });
+}
+
+/// Gives an exported record back to the shared pool (on the export thread).
+pub(crate) fn recycle(mut record: Recycled) {
+    if record.attrs.capacity() > MAX_KEPT_ATTRS {
+        return;
+    }
+    record.clear();
+    let _ = POOL.push(record);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::AttrValue;
+    use std::borrow::Cow;
+
+    #[test]
+    fn records_come_back_empty() {
+        let mut record = take();
+        record.push_attr(Cow::Borrowed("k"), AttrValue::I64(1), 8);
+        record.name = Cow::Owned("name".into());
+        record.record_exception("E", "m", 1);
+        put_back(record);
+        let record = take();
+        assert!(record.attrs.is_empty());
+        assert_eq!(record.name, "");
+        assert!(record.extra.is_none());
+    }
+
+    #[test]
+    fn recycled_records_are_taken_by_other_threads() {
+        for _ in 0..(REFILL * 2) {
+            recycle(Box::new(SpanRecord::empty()));
+        }
+        let taken = std::thread::spawn(|| {
+            let record = take();
+            record.attrs.is_empty()
+        })
+        .join()
+        .unwrap();
+        assert!(taken);
+    }
+}
