@@ -72,7 +72,10 @@ where
         let Some(span) = ctx.span(id) else {
             return;
         };
-        let mut frame = begin(pipeline, Parent::Current);
+        // None: an unsampled child of an unsampled span, which its parent stands for.
+        let Some(mut frame) = begin(pipeline, Parent::Current) else {
+            return;
+        };
         if let Some(record) = &mut frame.record {
             record.name = Cow::Borrowed(attrs.metadata().name());
             attrs.record(&mut Fields::new(record, pipeline.limits));

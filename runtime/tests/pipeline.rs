@@ -162,6 +162,60 @@ fn unsampled_roots_carry_ids_but_export_nothing() {
 }
 
 #[test]
+fn unsampled_children_share_their_unsampled_parents_ids() {
+    let spans = capture(Config::new().sampler(traced::Sampler::AlwaysOff), || {
+        let root = Span::root("root").enter();
+        let (trace, span) = (traced::current_trace_id(), traced::current_span_id());
+        assert!(trace.is_some() && span.is_some());
+        {
+            let child = Span::child("child").enter();
+            // Logs and outgoing calls inside the child carry the trace, under its parent's id.
+            assert_eq!(traced::current_trace_id(), trace);
+            assert_eq!(traced::current_span_id(), span);
+            assert_eq!(child.trace_id(), trace);
+            assert_eq!(child.span_id(), span);
+            let grandchild = Span::child("grandchild").enter();
+            assert_eq!(grandchild.trace_id(), trace);
+            drop(grandchild);
+            assert_eq!(traced::current_span_id(), span);
+        }
+        // The child ending did not end its parent.
+        assert_eq!(traced::current_span_id(), span);
+        assert_eq!(root.span_id(), span);
+        drop(root);
+        assert_eq!(traced::current_span_id(), None);
+        // A root inside an unsampled span is a new trace, with a frame of its own.
+        let outer = Span::root("outer").enter();
+        let inner = Span::root("inner").enter();
+        assert_ne!(inner.trace_id(), outer.trace_id());
+    });
+    assert!(spans.is_empty());
+}
+
+#[test]
+fn children_of_a_sampled_remote_parent_record_under_a_sampler_that_samples_no_root() {
+    // Parent-based with roots off: only the caller's decision samples, and then every local
+    // child records its own span.
+    let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let sampler = traced::Sampler::ParentBased(traced::RootSampler::AlwaysOff);
+    let spans = capture(Config::new().sampler(sampler), || {
+        let root = Span::root("root").parent(traceparent).enter();
+        let child = Span::child("child").enter();
+        assert_ne!(child.span_id(), root.span_id());
+        drop(child);
+        drop(root);
+        // Not sampled at the root: its child inherits it and nothing is exported.
+        let _alone = Span::root("alone").enter();
+        let _nested = Span::child("nested").enter();
+    });
+    let mut names: Vec<_> = spans.iter().map(|s| s.name.to_string()).collect();
+    names.sort();
+    assert_eq!(names, ["child", "root"]);
+    let (root, child) = (named(&spans, "root"), named(&spans, "child"));
+    assert_eq!(child.parent_span_id, root.span_context.span_id());
+}
+
+#[test]
 fn limits_cut_values_and_cap_counts() {
     let big = "é".repeat(10_000);
     let spans = capture(

@@ -60,12 +60,12 @@ impl SpanStart {
             return SpanStart { frame: None };
         };
         let mut frame = begin(pipeline, parent());
-        if let Some(record) = &mut frame.record {
+        if let Some(record) = frame.as_mut().and_then(|frame| frame.record.as_mut()) {
             record.name = Cow::Borrowed(meta.name);
             record.kind = meta.kind;
             record.code = Some(&meta.code);
         }
-        SpanStart { frame: Some(frame) }
+        SpanStart { frame }
     }
 
     /// Whether attributes are worth computing: false when tracing is off or the trace is not

@@ -140,8 +140,10 @@ impl Span {
         self
     }
 
-    /// Decides ids, parent and sampling, and returns the frame ready to be made current.
-    fn start(self) -> Option<Frame> {
+    /// Decides ids, parent and sampling, and returns the frame ready to be made current:
+    /// `Err(())` when tracing is off, `Ok(None)` when the span inherits its unsampled parent's
+    /// frame (see [`begin`]).
+    fn start(self) -> Result<Option<Frame>, ()> {
         let Pending {
             pipeline,
             parent,
@@ -149,30 +151,27 @@ impl Span {
             kind,
             attrs,
             dropped_attrs,
-        } = self.pending?;
+        } = self.pending.ok_or(())?;
         let mut frame = begin(pipeline, parent);
-        if let Some(record) = &mut frame.record {
+        if let Some(record) = frame.as_mut().and_then(|frame| frame.record.as_mut()) {
             record.name = name;
             record.kind = kind;
             record.attrs.extend(attrs);
             record.dropped_attrs = dropped_attrs;
         }
-        Some(frame)
+        Ok(frame)
     }
 
     /// Starts the span and makes it current on this thread until the guard is dropped.
     pub fn enter(self) -> SpanGuard {
-        let span_id = match self.start() {
-            Some(frame) => {
+        match self.start() {
+            Ok(Some(frame)) => {
                 let id = frame.span_id;
                 stack::push(frame);
-                id
+                SpanGuard::new(id)
             }
-            None => 0,
-        };
-        SpanGuard {
-            span_id,
-            _not_send: PhantomData,
+            Ok(None) => SpanGuard::inherited(),
+            Err(()) => SpanGuard::new(0),
         }
     }
 
@@ -188,7 +187,7 @@ impl Span {
     pub fn in_span<F: Future>(self, fut: F) -> InSpan<F> {
         InSpan {
             inner: fut,
-            frame: self.start(),
+            frame: self.start().ok().flatten(),
         }
     }
 }
@@ -200,8 +199,10 @@ impl Span {
 #[derive(Debug)]
 #[must_use = "the span ends when the guard is dropped; bind it with `let _guard = …`"]
 pub struct SpanGuard {
-    // 0 when the span is inert (tracing not initialised).
+    // 0 when the span is inert (tracing not initialised) or inherited.
     span_id: u64,
+    // The span is an unsampled child of an unsampled span: its parent's frame stands for it.
+    inherited: bool,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -209,17 +210,33 @@ impl SpanGuard {
     pub(crate) fn new(span_id: u64) -> SpanGuard {
         SpanGuard {
             span_id,
+            inherited: false,
+            _not_send: PhantomData,
+        }
+    }
+
+    fn inherited() -> SpanGuard {
+        SpanGuard {
+            span_id: 0,
+            inherited: true,
             _not_send: PhantomData,
         }
     }
 
     /// This span's trace id, if tracing is on.
     pub fn trace_id(&self) -> Option<TraceId> {
+        if self.inherited {
+            return current_trace_id();
+        }
         stack::with_span(self.span_id, |frame| TraceId(frame.trace_id))
     }
 
-    /// This span's id, if tracing is on.
+    /// This span's id, if tracing is on. A span that is not sampled, inside a span that is not
+    /// sampled either, shares its parent's id (it is never exported).
     pub fn span_id(&self) -> Option<SpanId> {
+        if self.inherited {
+            return current_span_id();
+        }
         (self.span_id != 0).then_some(SpanId(self.span_id))
     }
 
@@ -331,20 +348,38 @@ impl Parent {
 
 /// Decides a new span's ids, parent and sampling, once, before anything else about the span
 /// is built: an unsampled span reads no clock and takes no record.
+///
+/// `None` for a child of an unsampled span of this thread: it would record nothing and belong
+/// to its parent's unsampled trace, so it gets no frame of its own and its parent's frame
+/// stands for it (logs inside it carry its parent's ids, outgoing calls its parent's context).
+/// Nested spans of an unsampled trace cost a look at the current frame and nothing else.
 #[inline]
-pub(crate) fn begin(pipeline: &'static Pipeline, parent: Parent) -> Frame {
-    let local = match parent {
-        Parent::Current => stack::with_current(|frame| {
-            (
-                frame.trace_id,
-                frame.span_id,
-                frame.flags,
-                frame.trace_state.clone(),
-                frame.baggage.clone(),
-            )
-        }),
-        _ => None,
-    };
+pub(crate) fn begin(pipeline: &'static Pipeline, mut parent: Parent) -> Option<Frame> {
+    let mut local = None;
+    if let Parent::Current = parent {
+        let current = stack::with_current(|frame| {
+            if frame.trace_id == 0 {
+                // Baggage without a trace (an excluded request that carried only baggage):
+                // a new trace that keeps the baggage.
+                return Some(Err(frame.baggage.clone()));
+            }
+            (frame.flags & FLAG_SAMPLED != 0).then(|| {
+                Ok((
+                    frame.trace_id,
+                    frame.span_id,
+                    frame.flags,
+                    frame.trace_state.clone(),
+                    frame.baggage.clone(),
+                ))
+            })
+        });
+        match current {
+            Some(None) => return None,
+            Some(Some(Ok(sampled))) => local = Some(sampled),
+            Some(Some(Err(baggage))) => parent = Parent::Fresh(baggage),
+            None => {}
+        }
+    }
     let mut parent_is_remote = false;
     let mut link = None;
     let (trace_id, parent_span_id, flags, trace_state, baggage, parent_sampling) =
@@ -413,7 +448,7 @@ pub(crate) fn begin(pipeline: &'static Pipeline, parent: Parent) -> Frame {
         record.start = clock::ticks();
         record
     });
-    Frame {
+    Some(Frame {
         trace_id,
         span_id: new_span_id(),
         parent_span_id,
@@ -426,7 +461,7 @@ pub(crate) fn begin(pipeline: &'static Pipeline, parent: Parent) -> Frame {
         trace_state,
         baggage,
         record,
-    }
+    })
 }
 
 /// A frame that stands for this thread's current span elsewhere (spawned work): same ids,
