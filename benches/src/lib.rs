@@ -17,6 +17,7 @@ use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
 pub mod fastrace_code;
 pub mod otel_code;
+pub mod plain_code;
 pub mod traced_code;
 pub mod tracing_code;
 

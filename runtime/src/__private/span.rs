@@ -6,7 +6,8 @@ use std::borrow::Cow;
 use std::future::Future;
 
 use crate::engine::pipeline;
-use crate::engine::span::{Parent, begin};
+use crate::engine::pipeline::Pipeline;
+use crate::engine::span::{Parent, begin, begin_child, begin_root};
 use crate::engine::stack::{self, Frame};
 use crate::engine::{AttrValue, CodeLocation, InSpan, SpanGuard, SpanKind, SpanValue};
 use crate::propagation::Carrier;
@@ -29,7 +30,7 @@ impl SpanStart {
     /// A span that starts a new trace.
     #[inline]
     pub fn root(meta: &'static SpanMeta) -> SpanStart {
-        SpanStart::new(meta, || Parent::Root)
+        SpanStart::new(meta, |pipeline| Some(begin_root(pipeline, None, None)))
     }
 
     /// A span continuing the trace carried by `carrier` (`parent = expr`).
@@ -38,28 +39,46 @@ impl SpanStart {
         meta: &'static SpanMeta,
         carrier: &(impl Carrier + ?Sized),
     ) -> SpanStart {
-        SpanStart::new(meta, || Parent::extract(carrier, false))
+        SpanStart::new(meta, |pipeline| {
+            begin(pipeline, Parent::extract(carrier, false))
+        })
     }
 
     /// A new trace linked to the one carried by `carrier` (`link = expr`).
     #[inline]
     pub fn root_with_link(meta: &'static SpanMeta, carrier: &(impl Carrier + ?Sized)) -> SpanStart {
-        SpanStart::new(meta, || Parent::extract(carrier, true))
+        SpanStart::new(meta, |pipeline| {
+            begin(pipeline, Parent::extract(carrier, true))
+        })
     }
 
     /// A child of this thread's current span (a root when there is none).
     #[inline]
     pub fn child(meta: &'static SpanMeta) -> SpanStart {
-        SpanStart::new(meta, || Parent::Current)
+        SpanStart::new(meta, begin_child)
     }
 
-    // The carrier is only parsed when tracing is on.
-    #[inline]
-    fn new(meta: &'static SpanMeta, parent: impl FnOnce() -> Parent) -> SpanStart {
-        let Some(pipeline) = pipeline::current() else {
-            return SpanStart { frame: None };
-        };
-        let mut frame = begin(pipeline, parent());
+    // The carrier is only parsed when tracing is on. Only the check of the global switch is
+    // inlined into the traced function: with tracing off, the function stays as small as it
+    // was (no large stack frame, no spilled registers).
+    #[inline(always)]
+    fn new(
+        meta: &'static SpanMeta,
+        begin: impl FnOnce(&'static Pipeline) -> Option<Frame>,
+    ) -> SpanStart {
+        match pipeline::current() {
+            None => SpanStart { frame: None },
+            Some(pipeline) => SpanStart::started(meta, pipeline, begin),
+        }
+    }
+
+    #[inline(never)]
+    fn started(
+        meta: &'static SpanMeta,
+        pipeline: &'static Pipeline,
+        begin: impl FnOnce(&'static Pipeline) -> Option<Frame>,
+    ) -> SpanStart {
+        let mut frame = begin(pipeline);
         if let Some(record) = frame.as_mut().and_then(|frame| frame.record.as_mut()) {
             record.name = Cow::Borrowed(meta.name);
             record.kind = meta.kind;
@@ -110,11 +129,7 @@ impl SpanStart {
     #[inline]
     pub fn enter(self) -> SpanGuard {
         match self.frame {
-            Some(frame) => {
-                let id = frame.span_id;
-                stack::push(frame);
-                SpanGuard::new(id)
-            }
+            Some(frame) => enter(frame),
             None => SpanGuard::new(0),
         }
     }
@@ -124,6 +139,13 @@ impl SpanStart {
     pub fn in_span<F: Future>(self, fut: F) -> InSpan<F> {
         InSpan::new(fut, self.frame)
     }
+}
+
+#[inline(never)]
+fn enter(frame: Frame) -> SpanGuard {
+    let id = frame.span_id;
+    stack::push(frame);
+    SpanGuard::new(id)
 }
 
 /// `Debug` of `value`, at most `max_chars` characters (the bridge records tracing fields so).

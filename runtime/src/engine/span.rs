@@ -247,12 +247,19 @@ impl SpanGuard {
 }
 
 impl Drop for SpanGuard {
+    // Inlined down to the check, so an inert guard (tracing off) costs a compare.
+    #[inline]
     fn drop(&mut self) {
-        if self.span_id != 0
-            && let Some(frame) = stack::pop(self.span_id)
-        {
-            finish(frame);
+        if self.span_id != 0 {
+            end(self.span_id);
         }
+    }
+}
+
+#[inline(never)]
+fn end(span_id: u64) {
+    if let Some(frame) = stack::pop(span_id) {
+        finish(frame);
     }
 }
 
@@ -349,96 +356,115 @@ impl Parent {
 /// Decides a new span's ids, parent and sampling, once, before anything else about the span
 /// is built: an unsampled span reads no clock and takes no record.
 ///
-/// `None` for a child of an unsampled span of this thread: it would record nothing and belong
-/// to its parent's unsampled trace, so it gets no frame of its own and its parent's frame
-/// stands for it (logs inside it carry its parent's ids, outgoing calls its parent's context).
-/// Nested spans of an unsampled trace cost a look at the current frame and nothing else.
-#[inline]
-pub(crate) fn begin(pipeline: &'static Pipeline, mut parent: Parent) -> Option<Frame> {
-    let mut local = None;
-    if let Parent::Current = parent {
-        let current = stack::with_current(|frame| {
-            if frame.trace_id == 0 {
-                // Baggage without a trace (an excluded request that carried only baggage):
-                // a new trace that keeps the baggage.
-                return Some(Err(frame.baggage.clone()));
-            }
-            (frame.flags & FLAG_SAMPLED != 0).then(|| {
-                Ok((
-                    frame.trace_id,
-                    frame.span_id,
-                    frame.flags,
-                    frame.trace_state.clone(),
-                    frame.baggage.clone(),
-                ))
-            })
-        });
-        match current {
-            Some(None) => return None,
-            Some(Some(Ok(sampled))) => local = Some(sampled),
-            Some(Some(Err(baggage))) => parent = Parent::Fresh(baggage),
-            None => {}
+/// `None` for a child of an unsampled span of this thread (see [`begin_child`]).
+pub(crate) fn begin(pipeline: &'static Pipeline, parent: Parent) -> Option<Frame> {
+    match parent {
+        Parent::Current => begin_child(pipeline),
+        Parent::Root => Some(begin_root(pipeline, None, None)),
+        Parent::Fresh(baggage) => Some(begin_root(pipeline, baggage, None)),
+        Parent::Link(ctx, baggage) => {
+            let link = LinkRecord {
+                trace_id: ctx.trace_id(),
+                span_id: ctx.span_id(),
+                flags: ctx.flags(),
+                remote: true,
+            };
+            Some(begin_root(pipeline, baggage, Some(link)))
+        }
+        Parent::Remote(ctx, baggage) => {
+            // A plain sampler ignores the caller's decision; the parent-based ones follow it.
+            let sampling = ParentSampling {
+                sampled: ctx.is_sampled(),
+                remote: true,
+            };
+            let recording = pipeline
+                .sampler
+                .should_sample(ctx.trace_id(), Some(sampling));
+            // W3C Level 2: the flags the caller sent are kept (the random bit included); the
+            // sampled bit is ours to decide.
+            let context = Inherited {
+                trace_id: ctx.trace_id(),
+                parent_span_id: ctx.span_id(),
+                flags: ctx.flags() & !FLAG_SAMPLED,
+                trace_state: ctx.trace_state().clone(),
+                baggage,
+            };
+            Some(new_frame(pipeline, context, recording, true, None))
         }
     }
-    let mut parent_is_remote = false;
-    let mut link = None;
-    let (trace_id, parent_span_id, flags, trace_state, baggage, parent_sampling) =
-        match (local, parent) {
-            (Some((trace_id, span_id, flags, trace_state, baggage)), _) => {
-                // The sampled flag, not whether the parent records: a context carried into
-                // spawned work does not record, yet its children belong to a sampled trace.
-                let sampling = ParentSampling {
-                    sampled: flags & FLAG_SAMPLED != 0,
-                    remote: false,
-                };
-                let flags = flags & !FLAG_SAMPLED;
-                (
-                    trace_id,
-                    span_id,
-                    flags,
-                    trace_state,
-                    baggage,
-                    Some(sampling),
-                )
-            }
-            (None, Parent::Remote(ctx, baggage)) => {
-                parent_is_remote = true;
-                // W3C Level 2: the flags the caller sent are kept (the random bit included);
-                // the sampled bit is ours to decide.
-                let sampling = ParentSampling {
-                    sampled: ctx.is_sampled(),
-                    remote: true,
-                };
-                let flags = ctx.flags() & !FLAG_SAMPLED;
-                let trace_state = ctx.trace_state().clone();
-                (
-                    ctx.trace_id(),
-                    ctx.span_id(),
-                    flags,
-                    trace_state,
-                    baggage,
-                    Some(sampling),
-                )
-            }
-            (None, parent) => {
-                let baggage = match parent {
-                    Parent::Link(ctx, baggage) => {
-                        link = Some(LinkRecord {
-                            trace_id: ctx.trace_id(),
-                            span_id: ctx.span_id(),
-                            flags: ctx.flags(),
-                            remote: true,
-                        });
-                        baggage
-                    }
-                    Parent::Fresh(baggage) => baggage,
-                    _ => None,
-                };
-                let trace_state = TraceState::EMPTY;
-                (new_trace_id(), 0, FLAG_RANDOM, trace_state, baggage, None)
-            }
-        };
-    let recording = pipeline.sampler.should_sample(trace_id, parent_sampling);
+}
+
+/// A span that starts a new trace (with the carrier's baggage, or a link, when it has them).
+#[inline]
+pub(crate) fn begin_root(
+    pipeline: &'static Pipeline,
+    baggage: Option<Arc<Baggage>>,
+    link: Option<LinkRecord>,
+) -> Frame {
+    let trace_id = new_trace_id();
+    let recording = pipeline.sampler.should_sample(trace_id, None);
+    let context = Inherited {
+        trace_id,
+        parent_span_id: 0,
+        flags: FLAG_RANDOM,
+        trace_state: TraceState::EMPTY,
+        baggage,
+    };
+    new_frame(pipeline, context, recording, false, link)
+}
+
+/// A child of this thread's current span, or a root when there is none.
+///
+/// `None` when the current span is not sampled: the child would record nothing and belong to
+/// its parent's unsampled trace, so it gets no frame of its own and its parent's frame stands
+/// for it (logs inside it carry its parent's ids, outgoing calls its parent's context). Nested
+/// spans of an unsampled trace cost a look at the current frame and nothing else.
+#[inline]
+pub(crate) fn begin_child(pipeline: &'static Pipeline) -> Option<Frame> {
+    let current = stack::with_current(|frame| {
+        if frame.trace_id == 0 {
+            // Baggage without a trace (an excluded request that carried only baggage): a new
+            // trace that keeps the baggage.
+            return Some(Err(frame.baggage.clone()));
+        }
+        // The sampled flag, not whether the parent records: a context carried into spawned
+        // work does not record, yet its children belong to a sampled trace. A local parent's
+        // decision is always inherited.
+        (frame.flags & FLAG_SAMPLED != 0).then(|| {
+            Ok(Inherited {
+                trace_id: frame.trace_id,
+                parent_span_id: frame.span_id,
+                flags: frame.flags,
+                trace_state: frame.trace_state.clone(),
+                baggage: frame.baggage.clone(),
+            })
+        })
+    });
+    match current {
+        None => Some(begin_root(pipeline, None, None)),
+        Some(None) => None,
+        Some(Some(Err(baggage))) => Some(begin_root(pipeline, baggage, None)),
+        Some(Some(Ok(context))) => Some(new_frame(pipeline, context, true, false, None)),
+    }
+}
+
+/// What a new span takes from its parent (or from a new trace).
+struct Inherited {
+    trace_id: u128,
+    parent_span_id: u64,
+    flags: u8,
+    trace_state: TraceState,
+    baggage: Option<Arc<Baggage>>,
+}
+
+#[inline(always)]
+fn new_frame(
+    pipeline: &'static Pipeline,
+    context: Inherited,
+    recording: bool,
+    parent_is_remote: bool,
+    link: Option<LinkRecord>,
+) -> Frame {
     let record = recording.then(|| {
         let mut record = pool::take();
         record.parent_is_remote = parent_is_remote;
@@ -448,20 +474,20 @@ pub(crate) fn begin(pipeline: &'static Pipeline, mut parent: Parent) -> Option<F
         record.start = clock::ticks();
         record
     });
-    Some(Frame {
-        trace_id,
+    Frame {
+        trace_id: context.trace_id,
         span_id: new_span_id(),
-        parent_span_id,
+        parent_span_id: context.parent_span_id,
         flags: if recording {
-            flags | FLAG_SAMPLED
+            context.flags | FLAG_SAMPLED
         } else {
-            flags
+            context.flags & !FLAG_SAMPLED
         },
         pipeline,
-        trace_state,
-        baggage,
+        trace_state: context.trace_state,
+        baggage: context.baggage,
         record,
-    })
+    }
 }
 
 /// A frame that stands for this thread's current span elsewhere (spawned work): same ids,
