@@ -23,6 +23,18 @@ pub mod tracing_code;
 
 /// Iterations timed back to back before the idle gap of the paced workload (W1).
 pub const BURST: u64 = 64;
+/// [`BURST`], or `BENCH_BURST` from the environment (to see how much of a burst's time is the
+/// cold start after the idle gap).
+fn burst_len() -> u64 {
+    static LEN: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *LEN.get_or_init(|| {
+        std::env::var("BENCH_BURST")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(BURST)
+    })
+}
+
 /// The idle gap after each burst, not timed, so the export thread keeps up.
 pub const IDLE: Duration = Duration::from_micros(150);
 
@@ -85,7 +97,7 @@ pub fn bench_paced_bursts(
             let mut timed = Duration::ZERO;
             let mut done = 0;
             while done < iters {
-                let n = BURST.min(iters - done);
+                let n = burst_len().min(iters - done);
                 let start = Instant::now();
                 burst(done..done + n);
                 timed += start.elapsed();

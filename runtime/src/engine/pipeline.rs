@@ -14,14 +14,41 @@ use crate::config::{Limits, Sampler};
 /// Counters reported at shutdown and by the rate-limited drop warning.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    /// Spans that found the queue full.
-    pub(crate) dropped_queue_full: AtomicU64,
+    /// Spans that found the queue full: striped, because under overload every span of every
+    /// thread lands here.
+    pub(crate) dropped_queue_full: Striped,
     /// Spans ended after shutdown began.
     pub(crate) dropped_after_shutdown: AtomicU64,
     /// Spans handed to the exporter and accepted.
     pub(crate) exported: AtomicU64,
     /// Spans the exporter failed on (error or panic).
     pub(crate) export_failed: AtomicU64,
+}
+
+/// A counter spread over cache lines, so threads that add to it at once do not contend for
+/// one line: each addition goes to the stripe its (random) span id picks.
+#[derive(Debug, Default)]
+pub(crate) struct Striped {
+    stripes: [Padded; 8],
+}
+
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Padded(AtomicU64);
+
+impl Striped {
+    pub(crate) fn add(&self, span_id: u64) {
+        self.stripes[(span_id & 7) as usize]
+            .0
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn sum(&self) -> u64 {
+        self.stripes
+            .iter()
+            .map(|s| s.0.load(Ordering::Relaxed))
+            .sum()
+    }
 }
 
 /// Where the spans of one initialisation go.
@@ -34,6 +61,8 @@ pub(crate) struct Pipeline {
     exporting: bool,
     queue: ArrayQueue<Recycled>,
     batch_size: usize,
+    /// A mask on span ids: submissions whose id has these bits clear check the queue length.
+    wake_check: u64,
     accepting: AtomicBool,
     /// Set when the export thread has been woken and not yet looked at the queue, so a burst
     /// of spans wakes it once, not once per span.
@@ -57,6 +86,8 @@ impl Pipeline {
             exporting,
             queue: ArrayQueue::new(queue_size.max(1)),
             batch_size: batch_size.clamp(1, queue_size.max(1)),
+            // One span in 16 for the default batch of 512, every span for batches below 64.
+            wake_check: wake_check_mask(batch_size),
             accepting: AtomicBool::new(true),
             woken: AtomicBool::new(false),
             worker: OnceLock::new(),
@@ -67,6 +98,7 @@ impl Pipeline {
     /// Hands a finished span to the export thread. Never blocks: a full queue drops the span
     /// and counts it (OpenTelemetry BatchSpanProcessor, B2).
     pub(crate) fn submit(&self, record: Recycled) {
+        let span_id = record.span_id;
         if !self.exporting {
             pool::put_back(record);
             return;
@@ -79,20 +111,24 @@ impl Pipeline {
             return;
         }
         if let Err(record) = self.queue.push(record) {
-            self.counters
-                .dropped_queue_full
-                .fetch_add(1, Ordering::Relaxed);
+            self.counters.dropped_queue_full.add(span_id);
             pool::put_back(record);
             self.wake();
             return;
         }
-        if self.queue.len() >= self.batch_size {
+        // `len` reads the consumer's cache line; a full batch is noticed within a few spans
+        // when only about one span in `wake_check` looks (the span id is random, so which ones
+        // look costs nothing to decide).
+        if span_id & self.wake_check == 0 && self.queue.len() >= self.batch_size {
             self.wake();
         }
     }
 
     fn wake(&self) {
-        if !self.woken.swap(true, Ordering::AcqRel)
+        // Looking before swapping keeps the flag's cache line shared while it is set (under
+        // overload every span of every thread comes here).
+        if !self.woken.load(Ordering::Relaxed)
+            && !self.woken.swap(true, Ordering::AcqRel)
             && let Some(worker) = self.worker.get()
         {
             worker.unpark();
@@ -132,6 +168,12 @@ impl Pipeline {
     pub(crate) fn is_closed(&self) -> bool {
         !self.accepting.load(Ordering::Acquire)
     }
+}
+
+/// About one in `batch_size / 32` spans (a power of two, at most 16) checks the queue length.
+fn wake_check_mask(batch_size: usize) -> u64 {
+    let every = (batch_size / 32).clamp(1, 16);
+    (1u64 << every.ilog2()) - 1
 }
 
 /// A pipeline that exports nothing, for context frames when tracing is off: they need one,

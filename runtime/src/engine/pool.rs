@@ -4,9 +4,12 @@
 //! frees nothing on the export thread (a heap object freed on another thread is one of the
 //! costs issue 6 names), and a span's record travels as one pointer.
 //!
-//! Memory stays bounded: the shared pool holds at most [`SHARED`] records, each thread's cache
-//! at most [`THREAD_CACHE`], and a record whose attribute buffer grew large is freed rather
-//! than kept.
+//! Records go back in batches of [`BATCH`]: a thread whose cache is empty takes a whole batch
+//! with one operation on the shared queue.
+//!
+//! Memory stays bounded: the shared pool holds at most [`SHARED_BATCHES`] batches, each thread's
+//! cache at most [`THREAD_CACHE`] records, and a record whose attribute buffer grew large is
+//! freed rather than kept.
 
 use std::cell::RefCell;
 use std::sync::LazyLock;
@@ -18,16 +21,17 @@ use super::record::SpanRecord;
 /// A span record on its way between threads.
 pub(crate) type Recycled = Box<SpanRecord>;
 
-/// Records the export thread gives back, for any thread to take.
-const SHARED: usize = 4096;
+/// Batches of records the export thread gives back, for any thread to take.
+const SHARED_BATCHES: usize = 128;
+/// Records per batch.
+const BATCH: usize = 32;
 /// Records a thread keeps for itself.
 const THREAD_CACHE: usize = 64;
-/// Records a thread takes from the shared pool at once when its cache is empty.
-const REFILL: usize = 32;
 /// Attribute buffers larger than this (spilled to the heap) are not kept for reuse.
 const MAX_KEPT_ATTRS: usize = 32;
 
-static POOL: LazyLock<ArrayQueue<Recycled>> = LazyLock::new(|| ArrayQueue::new(SHARED));
+static POOL: LazyLock<ArrayQueue<Vec<Recycled>>> =
+    LazyLock::new(|| ArrayQueue::new(SHARED_BATCHES));
 
 thread_local! {
     static CACHE: RefCell<Vec<Recycled>> = const { RefCell::new(Vec::new()) };
@@ -52,14 +56,8 @@ pub(crate) fn take() -> Recycled {
 
 #[cold]
 fn refill(cache: &mut Vec<Recycled>) {
-    if cache.capacity() == 0 {
-        cache.reserve_exact(THREAD_CACHE);
-    }
-    for _ in 0..REFILL {
-        match POOL.pop() {
-            Some(record) => cache.push(record),
-            None => break,
-        }
+    if let Some(batch) = POOL.pop() {
+        *cache = batch;
     }
 }
 
@@ -76,13 +74,29 @@ pub(crate) fn put_back(mut record: Recycled) {
     });
 }
 
-/// Gives an exported record back to the shared pool (on the export thread).
-pub(crate) fn recycle(mut record: Recycled) {
-    if record.attrs.capacity() > MAX_KEPT_ATTRS {
-        return;
+/// Collects exported records on the export thread and gives them back in batches.
+#[derive(Debug, Default)]
+pub(crate) struct Recycler {
+    batch: Vec<Recycled>,
+}
+
+impl Recycler {
+    /// Empties `record` and keeps it for the next batch.
+    pub(crate) fn recycle(&mut self, mut record: Recycled) {
+        if record.attrs.capacity() > MAX_KEPT_ATTRS {
+            return;
+        }
+        record.clear();
+        if self.batch.capacity() == 0 {
+            // Room for a thread's whole cache, so a taken batch never grows on the other side.
+            self.batch.reserve_exact(THREAD_CACHE);
+        }
+        self.batch.push(record);
+        if self.batch.len() == BATCH {
+            // A full pool means enough records are idle: this batch is freed.
+            let _ = POOL.push(std::mem::take(&mut self.batch));
+        }
     }
-    record.clear();
-    let _ = POOL.push(record);
 }
 
 #[cfg(test)]
@@ -106,8 +120,9 @@ mod tests {
 
     #[test]
     fn recycled_records_are_taken_by_other_threads() {
-        for _ in 0..(REFILL * 2) {
-            recycle(Box::new(SpanRecord::empty()));
+        let mut recycler = Recycler::default();
+        for _ in 0..(BATCH * 2) {
+            recycler.recycle(Box::new(SpanRecord::empty()));
         }
         let taken = std::thread::spawn(|| {
             let record = take();

@@ -70,6 +70,7 @@ pub trait SpanValue {
 macro_rules! signed {
     ($($t:ty),*) => {$(
         impl SpanValue for $t {
+            #[inline]
             fn span_value(&self) -> Option<Value<'_>> {
                 Some(Value::I64(i64::from(*self)))
             }
@@ -79,6 +80,7 @@ macro_rules! signed {
 signed!(i8, i16, i32, i64, u8, u16, u32);
 
 impl SpanValue for isize {
+    #[inline]
     fn span_value(&self) -> Option<Value<'_>> {
         // isize is at most 64 bits on every supported target.
         Some(Value::I64(*self as i64))
@@ -86,24 +88,28 @@ impl SpanValue for isize {
 }
 
 impl SpanValue for u64 {
+    #[inline]
     fn span_value(&self) -> Option<Value<'_>> {
         Some(Value::U64(*self))
     }
 }
 
 impl SpanValue for usize {
+    #[inline]
     fn span_value(&self) -> Option<Value<'_>> {
         Some(Value::U64(*self as u64))
     }
 }
 
 impl SpanValue for i128 {
+    #[inline]
     fn span_value(&self) -> Option<Value<'_>> {
         Some(Value::I128(*self))
     }
 }
 
 impl SpanValue for u128 {
+    #[inline]
     fn span_value(&self) -> Option<Value<'_>> {
         Some(match i128::try_from(*self) {
             Ok(v) => Value::I128(v),
@@ -114,96 +120,112 @@ impl SpanValue for u128 {
 }
 
 impl SpanValue for f64 {
+    #[inline]
     fn span_value(&self) -> Option<Value<'_>> {
         Some(Value::F64(*self))
     }
 }
 
 impl SpanValue for f32 {
+    #[inline]
     fn span_value(&self) -> Option<Value<'_>> {
         Some(Value::F64(f64::from(*self)))
     }
 }
 
 impl SpanValue for bool {
+    #[inline]
     fn span_value(&self) -> Option<Value<'_>> {
         Some(Value::Bool(*self))
     }
 }
 
 impl SpanValue for char {
+    #[inline]
     fn span_value(&self) -> Option<Value<'_>> {
         Some(Value::Char(*self))
     }
 }
 
 impl SpanValue for std::net::IpAddr {
+    #[inline]
     fn span_value(&self) -> Option<Value<'_>> {
         Some(Value::Ip(*self))
     }
 }
 
 impl SpanValue for std::net::Ipv4Addr {
+    #[inline]
     fn span_value(&self) -> Option<Value<'_>> {
         Some(Value::Ip((*self).into()))
     }
 }
 
 impl SpanValue for std::net::Ipv6Addr {
+    #[inline]
     fn span_value(&self) -> Option<Value<'_>> {
         Some(Value::Ip((*self).into()))
     }
 }
 
 impl SpanValue for str {
+    #[inline]
     fn span_value(&self) -> Option<Value<'_>> {
         Some(Value::Str(self))
     }
 }
 
 impl SpanValue for String {
+    #[inline]
     fn span_value(&self) -> Option<Value<'_>> {
         Some(Value::Str(self))
     }
 }
 
 impl SpanValue for Cow<'_, str> {
+    #[inline]
     fn span_value(&self) -> Option<Value<'_>> {
         Some(Value::Str(self))
     }
 }
 
 impl<T: SpanValue + ?Sized> SpanValue for &T {
+    #[inline]
     fn span_value(&self) -> Option<Value<'_>> {
         (**self).span_value()
     }
 }
 
 impl<T: SpanValue + ?Sized> SpanValue for &mut T {
+    #[inline]
     fn span_value(&self) -> Option<Value<'_>> {
         (**self).span_value()
     }
 }
 
 impl<T: SpanValue + ?Sized> SpanValue for Box<T> {
+    #[inline]
     fn span_value(&self) -> Option<Value<'_>> {
         (**self).span_value()
     }
 }
 
 impl<T: SpanValue + ?Sized> SpanValue for Arc<T> {
+    #[inline]
     fn span_value(&self) -> Option<Value<'_>> {
         (**self).span_value()
     }
 }
 
 impl<T: SpanValue> SpanValue for Option<T> {
+    #[inline]
     fn span_value(&self) -> Option<Value<'_>> {
         self.as_ref().and_then(SpanValue::span_value)
     }
 }
 
 impl SpanValue for Value<'_> {
+    #[inline]
     fn span_value(&self) -> Option<Value<'_>> {
         Some(*self)
     }
@@ -224,6 +246,7 @@ pub(crate) enum AttrValue {
 
 impl AttrValue {
     /// A string value (inline up to 24 bytes).
+    #[inline]
     pub(crate) fn text(s: &str) -> AttrValue {
         AttrValue::Str(CompactString::new(s))
     }
@@ -243,6 +266,7 @@ impl AttrValue {
     }
 
     /// Owns `value`, cutting strings to `max_chars` characters at a char boundary.
+    #[inline]
     pub(crate) fn from_value(value: Value<'_>, max_chars: usize) -> AttrValue {
         match value {
             Value::Bool(b) => AttrValue::Bool(b),
@@ -265,11 +289,16 @@ impl AttrValue {
 }
 
 /// The longest prefix of `s` with at most `max_chars` characters.
+#[inline]
 pub(crate) fn truncate(s: &str, max_chars: usize) -> &str {
     // Fast path: a string of at most `max_chars` bytes has at most that many characters.
     if s.len() <= max_chars {
         return s;
     }
+    truncate_chars(s, max_chars)
+}
+
+fn truncate_chars(s: &str, max_chars: usize) -> &str {
     match s.char_indices().nth(max_chars) {
         Some((end, _)) => &s[..end],
         None => s,

@@ -16,7 +16,7 @@ use super::convert::span_data;
 use crate::config::{BatchSettings, OtlpSettings};
 use crate::engine::clock::Anchor;
 use crate::engine::pipeline::Pipeline;
-use crate::engine::pool;
+use crate::engine::pool::Recycler;
 
 /// Which exporter the thread builds (on itself, off any async runtime).
 #[derive(Debug)]
@@ -55,6 +55,7 @@ pub(crate) struct Worker {
     last_drop_report: Option<Instant>,
     last_failure_report: Option<Instant>,
     panic_reported: bool,
+    recycler: Recycler,
 }
 
 impl Worker {
@@ -94,6 +95,7 @@ impl Worker {
                     last_drop_report: None,
                     last_failure_report: None,
                     panic_reported: false,
+                    recycler: Recycler::default(),
                 };
                 worker.run();
                 let _ = done_tx.send(());
@@ -139,7 +141,7 @@ impl Worker {
                 match self.pipeline.pop() {
                     Some(mut record) => {
                         batch.push(span_data(&mut record, &self.scope, &anchor));
-                        pool::recycle(record);
+                        self.recycler.recycle(record);
                     }
                     None => break,
                 }
@@ -193,11 +195,7 @@ impl Worker {
 
     /// One warning per interval with the number of spans dropped since the last one.
     fn report_drops(&mut self, force: bool) {
-        let dropped = self
-            .pipeline
-            .counters
-            .dropped_queue_full
-            .load(Ordering::Relaxed);
+        let dropped = self.pipeline.counters.dropped_queue_full.sum();
         let new = dropped - self.reported_drops;
         if new > 0 && (force || due(&mut self.last_drop_report)) {
             self.reported_drops = dropped;
@@ -232,7 +230,7 @@ impl WorkerHandle {
         ShutdownReport {
             exported: counters.exported.load(Ordering::Relaxed),
             failed: counters.export_failed.load(Ordering::Relaxed) + queued_left,
-            dropped: counters.dropped_queue_full.load(Ordering::Relaxed)
+            dropped: counters.dropped_queue_full.sum()
                 + counters.dropped_after_shutdown.load(Ordering::Relaxed),
             completed,
         }
