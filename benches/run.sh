@@ -42,13 +42,24 @@ run_bench() {
     ROWS+=("$candidate|$workload|$ns|$share")
 }
 
+# A second criterion id of the same run (no new run): the uninstrumented floors.
+read_row() {
+    local group=$1 id=$2 candidate=$3 workload=$4
+    local ns
+    ns=$(jq -r '.mean.point_estimate / 2 | . * 10 | round / 10' \
+        "$TARGET_DIR/criterion/$group/$id/new/estimates.json")
+    ROWS+=("$candidate|$workload|$ns|-")
+}
+
 run_bench w1_traced w1_paced traced traced "W1 paced"
 run_bench w1_tracing_otel w1_paced tracing_otel "tracing + tracing-opentelemetry + SDK batch" "W1 paced"
 run_bench w1_otel_sdk w1_paced otel_sdk "opentelemetry SDK (raw API)" "W1 paced"
 run_bench w1_fastrace w1_paced fastrace "fastrace" "W1 paced"
 run_bench w1_tracing_registry w1_paced tracing_registry "tracing Registry (no export)" "W1 paced"
 run_bench w2_traced w2_async traced traced "W2 async"
+read_row w2_async uninstrumented "(uninstrumented floor)" "W2 async"
 run_bench w3a_uninitialised w3a_uninitialised traced traced "W3a uninitialised"
+read_row w3a_uninitialised uninstrumented "(uninstrumented floor)" "W3a uninitialised"
 run_bench w3b_sampled_out w3b_sampled_out traced traced "W3b sampled out"
 
 echo "== w4_threads" >&2
@@ -57,9 +68,14 @@ cargo run -q --release -j "$JOBS" -p traced-benches --bin w4_threads -- --second
 read -r _ _ w4_rate w4_hwm w4_exported _ w4_dropped w4_spans < <(grep '^W4 ' "$LOG/w4.txt")
 
 echo "== otlp_capacity" >&2
+# Offered as fast as one thread can: the export thread's ceiling (most spans are dropped).
 cargo run -q --release -j "$JOBS" -p traced-benches --bin otlp_capacity -- --seconds "$OTLP_SECONDS" \
     | tee "$LOG/otlp.txt" >&2
 read -r _ _ otlp_rate otlp_delivered otlp_produced < <(grep '^OTLP ' "$LOG/otlp.txt")
+# Offered below that ceiling (128 spans per millisecond): every span must arrive.
+cargo run -q --release -j "$JOBS" -p traced-benches --bin otlp_capacity -- --seconds "$OTLP_SECONDS" \
+    --pause-us 1000 | tee "$LOG/otlp_below.txt" >&2
+read -r _ _ below_rate below_delivered below_produced < <(grep '^OTLP ' "$LOG/otlp_below.txt")
 
 echo
 printf '%-45s %-20s %12s %12s\n' candidate workload "ns/span" delivered
@@ -73,5 +89,8 @@ awk -v r="$w4_rate" -v h="$w4_hwm" -v e="$w4_exported" -v d="$w4_dropped" -v s="
 }'
 awk -v r="$otlp_rate" -v d="$otlp_delivered" -v p="$otlp_produced" 'BEGIN {
     printf "%-45s %-20s %12s %12s\n", "traced", "OTLP/HTTP capacity", sprintf("%.0f k/s", r / 1e3), sprintf("%.2f %%", 100 * d / p)
+}'
+awk -v r="$below_rate" -v d="$below_delivered" -v p="$below_produced" 'BEGIN {
+    printf "%-45s %-20s %12s %12s\n", "traced", "OTLP/HTTP below cap.", sprintf("%.0f k/s", r / 1e3), sprintf("%.2f %%", 100 * d / p)
 }'
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"

@@ -2,7 +2,7 @@
 //! `current_thread` runtime, paced like W1; each burst runs in one `block_on`.
 
 use traced_benches::{
-    args, bench_paced_bursts, criterion, report_delivered, traced_code, traced_config,
+    args, bench_paced_bursts, criterion, plain_code, report_delivered, traced_code, traced_config,
 };
 
 fn main() {
@@ -19,7 +19,16 @@ fn main() {
             }
         });
     });
-    c.final_summary();
     guard.shutdown();
     report_delivered("traced", "w2_async");
+    // The floor: the same async functions without instrumentation (tokio's own cost).
+    bench_paced_bursts(&mut c, "w2_async", "uninstrumented", |range| {
+        runtime.block_on(async {
+            for i in range {
+                let (id, label, flag) = args(i);
+                plain_code::root_async(id, label, flag).await;
+            }
+        });
+    });
+    c.final_summary();
 }

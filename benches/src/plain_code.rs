@@ -12,3 +12,17 @@ pub fn root_fn(id: u64, label: &str, flag: bool) {
 pub fn child_fn(id: u64, label: &str, flag: bool) {
     std::hint::black_box((id, label, flag));
 }
+
+/// W2's floor: the async twin without instrumentation (the child awaits a future that yields
+/// once).
+#[inline(never)]
+pub async fn root_async(id: u64, label: &str, flag: bool) {
+    child_async(id, label, flag).await;
+}
+
+/// The async child.
+#[inline(never)]
+pub async fn child_async(id: u64, label: &str, flag: bool) {
+    tokio::task::yield_now().await;
+    std::hint::black_box((id, label, flag));
+}
