@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::ptr::NonNull;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -294,27 +295,23 @@ impl<F: Future> Future for InSpan<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let Some(frame) = this.frame.take() else {
+        let Some(frame) = this.frame.as_mut() else {
             return this.inner.poll(cx);
         };
-        let span_id = frame.span_id;
-        stack::push(frame);
-        // Moves the frame back out of the thread's stack even if the inner poll panics.
-        struct Restore<'a> {
-            slot: &'a mut Option<Frame>,
-            span_id: u64,
-        }
-        impl Drop for Restore<'_> {
+        let frame = NonNull::from(frame);
+        // Takes the frame off the thread's stack again when the poll ends, even by a panic.
+        struct Pop(NonNull<Frame>);
+        impl Drop for Pop {
             fn drop(&mut self) {
-                *self.slot = stack::pop(self.span_id);
+                stack::pop_in_place(self.0);
             }
         }
-        let restore = Restore {
-            slot: this.frame,
-            span_id,
-        };
+        // SAFETY: the frame is in this future, which is pinned and borrowed by this poll, so
+        // it neither moves nor is dropped until `Pop` removes it from the stack below; nothing
+        // else touches `this.frame` in between.
+        let pop = unsafe { stack::push_in_place(frame) }.then_some(Pop(frame));
         let poll = this.inner.poll(cx);
-        drop(restore);
+        drop(pop);
         if poll.is_ready()
             && let Some(frame) = this.frame.take()
         {

@@ -4,6 +4,7 @@
 //! moves a few words, never the record.
 
 use std::cell::RefCell;
+use std::ptr::NonNull;
 use std::sync::Arc;
 
 use crate::propagation::{Baggage, TraceState};
@@ -40,8 +41,28 @@ impl Frame {
     }
 }
 
+/// An entry of a thread's stack: a frame moved in (sync spans, between guard and drop), or one
+/// that stays where it is, in a future being polled (see [`push_in_place`]).
+#[derive(Debug)]
+enum Entry {
+    Owned(Frame),
+    InPlace(NonNull<Frame>),
+}
+
+impl Entry {
+    #[inline]
+    fn frame(&mut self) -> &mut Frame {
+        match self {
+            Entry::Owned(frame) => frame,
+            // SAFETY: an `InPlace` entry is on the stack only during the poll that pushed it,
+            // while the frame it points to cannot move or be dropped (see `push_in_place`).
+            Entry::InPlace(frame) => unsafe { frame.as_mut() },
+        }
+    }
+}
+
 thread_local! {
-    static STACK: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
+    static STACK: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Makes `frame` the current span of this thread.
@@ -50,23 +71,66 @@ pub(crate) fn push(frame: Frame) {
     // `try_with`: during thread-local destruction the span is simply not made current.
     let _ = STACK.try_with(|stack| {
         if let Ok(mut stack) = stack.try_borrow_mut() {
-            stack.push(frame);
+            stack.push(Entry::Owned(frame));
         }
     });
 }
 
-/// Removes the frame of span `span_id`. Spans normally end in reverse order of entering; one
-/// that does not (a guard kept past an inner one) is found and removed from the middle.
+/// Makes the frame `frame` points to current without moving it: a future's span during one
+/// poll, so each poll moves a pointer and not the frame.
+///
+/// # Safety
+///
+/// The frame must stay where it is, unaliased, until [`pop_in_place`] removes it, and that must
+/// happen before it can move or be dropped: the caller pushes it at the start of a poll of the
+/// pinned future that holds it and pops it before the poll returns or unwinds.
+#[inline]
+pub(crate) unsafe fn push_in_place(frame: NonNull<Frame>) -> bool {
+    STACK
+        .try_with(|stack| match stack.try_borrow_mut() {
+            Ok(mut stack) => {
+                stack.push(Entry::InPlace(frame));
+                true
+            }
+            Err(_) => false,
+        })
+        .unwrap_or(false)
+}
+
+/// Removes the entry [`push_in_place`] made for `frame`.
+#[inline]
+pub(crate) fn pop_in_place(frame: NonNull<Frame>) {
+    let _ = STACK.try_with(|stack| {
+        let Ok(mut stack) = stack.try_borrow_mut() else {
+            return;
+        };
+        let here = |entry: &Entry| matches!(entry, Entry::InPlace(p) if *p == frame);
+        if stack.last().is_some_and(here) {
+            stack.pop();
+        } else if let Some(index) = stack.iter().rposition(here) {
+            stack.remove(index);
+        }
+    });
+}
+
+/// Removes the frame of span `span_id` (moved in with [`push`]). Spans normally end in reverse
+/// order of entering; one that does not (a guard kept past an inner one) is found and removed
+/// from the middle.
 #[inline]
 pub(crate) fn pop(span_id: u64) -> Option<Frame> {
     STACK
         .try_with(|stack| {
             let mut stack = stack.try_borrow_mut().ok()?;
-            if stack.last().is_some_and(|f| f.span_id == span_id) {
-                return stack.pop();
+            let owned = |entry: &Entry| matches!(entry, Entry::Owned(f) if f.span_id == span_id);
+            let index = if stack.last().is_some_and(owned) {
+                stack.len() - 1
+            } else {
+                stack.iter().rposition(owned)?
+            };
+            match stack.remove(index) {
+                Entry::Owned(frame) => Some(frame),
+                Entry::InPlace(_) => None,
             }
-            let index = stack.iter().rposition(|f| f.span_id == span_id)?;
-            Some(stack.remove(index))
         })
         .ok()
         .flatten()
@@ -78,7 +142,7 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&mut Frame) -> R) -> Option<R> {
     STACK
         .try_with(|stack| {
             let mut stack = stack.try_borrow_mut().ok()?;
-            stack.last_mut().map(f)
+            stack.last_mut().map(|entry| f(entry.frame()))
         })
         .ok()
         .flatten()
@@ -92,6 +156,7 @@ pub(crate) fn with_span<R>(span_id: u64, f: impl FnOnce(&mut Frame) -> R) -> Opt
             stack
                 .iter_mut()
                 .rev()
+                .map(Entry::frame)
                 .find(|frame| frame.span_id == span_id)
                 .map(f)
         })
