@@ -120,8 +120,9 @@ impl SpanStart {
             && let Some(record) = &mut frame.record
         {
             let limits = frame.pipeline.limits;
-            let value = value(limits.attribute_value_length);
-            record.push_new_attr(key, value, limits.attribute_count);
+            record.push_new_attr(key, limits.attribute_count, || {
+                value(limits.attribute_value_length)
+            });
         }
     }
 

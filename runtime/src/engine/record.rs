@@ -175,12 +175,31 @@ impl SpanRecord {
     /// [`push_attr`](Self::push_attr) for a key the caller knows is not set yet (the macros'
     /// keys are distinct by construction: argument names, and `fields` keys checked at compile
     /// time), without the search for an earlier value.
+    ///
+    /// The value is computed only within the count limit, and written straight into its slot:
+    /// building the pair on the stack and copying it in stalled on store forwarding (narrow
+    /// stores read back by wide loads), about a tenth of a sampled span's time.
     #[inline]
-    pub(crate) fn push_new_attr(&mut self, key: &'static str, value: AttrValue, max_count: usize) {
-        if self.attrs.len() < max_count {
-            self.attrs.push((Cow::Borrowed(key), value));
-        } else {
+    pub(crate) fn push_new_attr(
+        &mut self,
+        key: &'static str,
+        max_count: usize,
+        value: impl FnOnce() -> AttrValue,
+    ) {
+        let len = self.attrs.len();
+        if len >= max_count {
             self.dropped_attrs = self.dropped_attrs.saturating_add(1);
+            return;
+        }
+        self.attrs.reserve(1);
+        // SAFETY: `reserve(1)` leaves room for an element at index `len`; both fields are
+        // written before the length covers them (a panic in `value` leaves the length as it
+        // was, and the key needs no drop).
+        unsafe {
+            let slot = self.attrs.as_mut_ptr().add(len);
+            std::ptr::write(&raw mut (*slot).0, Cow::Borrowed(key));
+            std::ptr::write(&raw mut (*slot).1, value());
+            self.attrs.set_len(len + 1);
         }
     }
 
