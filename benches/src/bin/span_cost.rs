@@ -3,9 +3,9 @@
 //! issue 6 can be compared with the one before it.
 //!
 //! ```sh
-//! cargo build --release -p traced-benches --bin span_cost
+//! cargo build --profile bench -p traced-benches --bin span_cost
 //! valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out target/release/span_cost 20000
-//! callgrind_annotate --inclusive=yes /tmp/cg.out | grep -E 'root_fn|PROGRAM TOTALS'
+//! callgrind_annotate --inclusive=yes /tmp/cg.out | grep -m1 'traced_code::root_fn'
 //! ```
 //!
 //! Instructions per span = inclusive count of `root_fn` / (2 × iterations). `sampled-out` as
