@@ -301,3 +301,32 @@ fn an_exporter_that_panics_once_does_not_stop_tracing() {
     let spans = sink.0.lock().unwrap();
     assert!(spans.iter().any(|s| s.name == "kept"));
 }
+
+#[test]
+fn a_panic_inside_a_polled_future_leaves_no_span_current() {
+    let spans = capture(Config::new(), || {
+        let outer = Span::root("outer").in_span(async {
+            let outer_id = traced::current_span_id();
+            Span::child("inner")
+                .in_span(async {
+                    assert_ne!(traced::current_span_id(), None);
+                    std::future::ready(()).await;
+                })
+                .await;
+            assert_eq!(traced::current_span_id(), outer_id);
+            panic!("inside the poll");
+        });
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            futures_executor::block_on(outer)
+        }));
+        assert!(result.is_err());
+        assert_eq!(traced::current_span_id(), None);
+        // The thread's stack works as before.
+        let _after = Span::root("after").enter();
+        assert!(traced::current_span_id().is_some());
+    });
+    let inner = named(&spans, "inner");
+    let outer = named(&spans, "outer");
+    assert_eq!(inner.parent_span_id, outer.span_context.span_id());
+    named(&spans, "after");
+}

@@ -219,3 +219,33 @@ pub(crate) fn install(pipeline: Pipeline) -> &'static Pipeline {
     CURRENT.store(std::ptr::from_ref(pipeline).cast_mut(), Ordering::Release);
     pipeline
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn striped_counts_add_up_across_threads() {
+        let counter = Striped::default();
+        std::thread::scope(|s| {
+            for t in 0..4u64 {
+                let counter = &counter;
+                s.spawn(move || {
+                    for i in 0..1_000u64 {
+                        counter.add(t * 1_000 + i);
+                    }
+                });
+            }
+        });
+        assert_eq!(counter.sum(), 4_000);
+    }
+
+    #[test]
+    fn the_wake_check_is_every_span_for_small_batches_and_one_in_16_at_most() {
+        assert_eq!(wake_check_mask(1), 0);
+        assert_eq!(wake_check_mask(63), 0);
+        assert_eq!(wake_check_mask(64), 1);
+        assert_eq!(wake_check_mask(512), 15);
+        assert_eq!(wake_check_mask(1 << 20), 15);
+    }
+}

@@ -163,3 +163,60 @@ pub(crate) fn with_span<R>(span_id: u64, f: impl FnOnce(&mut Frame) -> R) -> Opt
         .ok()
         .flatten()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::pipeline::inert;
+    use crate::propagation::TraceState;
+
+    fn frame(span_id: u64) -> Frame {
+        Frame {
+            trace_id: 1,
+            span_id,
+            parent_span_id: 0,
+            flags: 0,
+            pipeline: inert(),
+            trace_state: TraceState::EMPTY,
+            baggage: None,
+            record: None,
+        }
+    }
+
+    fn current() -> Option<u64> {
+        with_current(|f| f.span_id)
+    }
+
+    #[test]
+    fn frames_in_place_and_moved_in_nest_and_unwind_in_any_order() {
+        let mut outer = frame(1);
+        let outer_ptr = NonNull::from(&mut outer);
+        // SAFETY: `outer` stays put and is popped below, before it is dropped.
+        assert!(unsafe { push_in_place(outer_ptr) });
+        assert_eq!(current(), Some(1));
+        push(frame(2));
+        assert_eq!(current(), Some(2));
+        with_current(|f| f.flags = 7);
+        assert_eq!(with_span(1, |f| f.span_id), Some(1));
+        // The frame in place is not popped as a moved-in frame.
+        assert!(pop(1).is_none());
+        // Removed from under the moved-in frame, which stays current.
+        pop_in_place(outer_ptr);
+        assert_eq!(current(), Some(2));
+        let moved = pop(2).expect("moved-in frame");
+        assert_eq!(moved.flags, 7);
+        assert_eq!(current(), None);
+    }
+
+    #[test]
+    fn writes_through_the_stack_reach_the_frame_in_place() {
+        let mut f = frame(3);
+        let ptr = NonNull::from(&mut f);
+        // SAFETY: `f` stays put and is popped before it is used again.
+        assert!(unsafe { push_in_place(ptr) });
+        with_current(|frame| frame.flags = 1);
+        pop_in_place(ptr);
+        assert_eq!(f.flags, 1);
+        assert_eq!(current(), None);
+    }
+}
