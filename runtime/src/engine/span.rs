@@ -464,6 +464,7 @@ fn new_frame(
 ) -> Frame {
     let record = recording.then(|| {
         let mut record = pool::take();
+        record.parent_span_id = context.parent_span_id;
         record.parent_is_remote = parent_is_remote;
         if let Some(link) = link {
             record.extra().links.push(link);
@@ -474,7 +475,6 @@ fn new_frame(
     Frame {
         trace_id: context.trace_id,
         span_id: new_span_id(),
-        parent_span_id: context.parent_span_id,
         flags: if recording {
             context.flags | FLAG_SAMPLED
         } else {
@@ -493,7 +493,6 @@ pub(crate) fn current_context_frame() -> Option<Frame> {
     stack::with_current(|frame| Frame {
         trace_id: frame.trace_id,
         span_id: frame.span_id,
-        parent_span_id: frame.parent_span_id,
         flags: frame.flags,
         pipeline: frame.pipeline,
         trace_state: frame.trace_state.clone(),
@@ -526,7 +525,6 @@ pub(crate) fn remote_context_frame(ctx: Option<SpanContext>, baggage: Baggage) -
     Some(Frame {
         trace_id,
         span_id,
-        parent_span_id: 0,
         flags,
         pipeline: pipeline::current().unwrap_or_else(pipeline::inert),
         trace_state,
@@ -562,7 +560,6 @@ pub(crate) fn finish(frame: Frame) {
     let Frame {
         trace_id,
         span_id,
-        parent_span_id,
         flags,
         pipeline,
         trace_state,
@@ -584,7 +581,6 @@ pub(crate) fn finish(frame: Frame) {
     record.end = now;
     record.trace_id = trace_id;
     record.span_id = span_id;
-    record.parent_span_id = parent_span_id;
     record.flags = flags;
     record.trace_state = trace_state;
     pipeline.submit(record);

@@ -13,13 +13,11 @@ use super::pipeline::Pipeline;
 use super::pool::Recycled;
 
 /// A current span: its context (what children, logs and outgoing calls need) and, when it is
-/// sampled, its record.
+/// sampled, its record. 64 bytes: it is copied onto the stack and off it for every sync span.
 #[derive(Debug)]
 pub(crate) struct Frame {
     pub(crate) trace_id: u128,
     pub(crate) span_id: u64,
-    /// Zero when the span is a root.
-    pub(crate) parent_span_id: u64,
     /// W3C trace flags; the sampled bit says whether the trace is sampled.
     pub(crate) flags: u8,
     pub(crate) pipeline: &'static Pipeline,
@@ -174,7 +172,6 @@ mod tests {
         Frame {
             trace_id: 1,
             span_id,
-            parent_span_id: 0,
             flags: 0,
             pipeline: inert(),
             trace_state: TraceState::EMPTY,
