@@ -392,7 +392,9 @@ pub(crate) fn begin(pipeline: &'static Pipeline, parent: Parent) -> Option<Frame
 }
 
 /// A span that starts a new trace (with the carrier's baggage, or a link, when it has them).
-#[inline]
+// Always inlined into `SpanStart::started`, so the frame is written where it is returned:
+// returned through a local and copied, it stalled on store forwarding.
+#[inline(always)]
 pub(crate) fn begin_root(
     pipeline: &'static Pipeline,
     baggage: Option<Arc<Baggage>>,
@@ -416,7 +418,7 @@ pub(crate) fn begin_root(
 /// its parent's unsampled trace, so it gets no frame of its own and its parent's frame stands
 /// for it (logs inside it carry its parent's ids, outgoing calls its parent's context). Nested
 /// spans of an unsampled trace cost a look at the current frame and nothing else.
-#[inline]
+#[inline(always)]
 pub(crate) fn begin_child(pipeline: &'static Pipeline) -> Option<Frame> {
     let current = stack::with_current(|frame| {
         if frame.trace_id == 0 {
