@@ -12,7 +12,7 @@ use opentelemetry_sdk::Resource;
 
 use super::BoxedExporter;
 use super::console::ConsoleExporter;
-use super::convert::span_data;
+use super::convert::{Strings, span_data};
 use crate::config::{BatchSettings, OtlpSettings};
 use crate::engine::clock::Anchor;
 use crate::engine::pipeline::Pipeline;
@@ -56,6 +56,7 @@ pub(crate) struct Worker {
     last_failure_report: Option<Instant>,
     panic_reported: bool,
     recycler: Recycler,
+    strings: Strings,
 }
 
 impl Worker {
@@ -96,6 +97,7 @@ impl Worker {
                     last_failure_report: None,
                     panic_reported: false,
                     recycler: Recycler::default(),
+                    strings: Strings::default(),
                 };
                 worker.run();
                 let _ = done_tx.send(());
@@ -140,7 +142,12 @@ impl Worker {
             while batch.len() < batch_size {
                 match self.pipeline.pop() {
                     Some(mut record) => {
-                        batch.push(span_data(&mut record, &self.scope, &anchor));
+                        batch.push(span_data(
+                            &mut record,
+                            &self.scope,
+                            &anchor,
+                            &mut self.strings,
+                        ));
                         self.recycler.recycle(record);
                     }
                     None => break,
