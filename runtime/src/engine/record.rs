@@ -72,6 +72,27 @@ pub(crate) struct LinkRecord {
     pub(crate) remote: bool,
 }
 
+/// The attributes of a span: a few inline, more on the heap.
+pub(crate) type Attrs = SmallVec<[Attr; 4]>;
+
+/// Adds an attribute within the count limit (OpenTelemetry: extras are discarded and counted in
+/// `dropped`, never replacing earlier ones). A key set twice keeps the last value.
+pub(crate) fn push_attr(
+    attrs: &mut Attrs,
+    dropped: &mut u32,
+    key: Cow<'static, str>,
+    value: AttrValue,
+    max_count: usize,
+) {
+    if let Some(slot) = attrs.iter_mut().find(|(k, _)| *k == key) {
+        slot.1 = value;
+    } else if attrs.len() < max_count {
+        attrs.push((key, value));
+    } else {
+        *dropped = dropped.saturating_add(1);
+    }
+}
+
 /// W3C trace flags (Trace Context Level 2, section "trace-flags").
 pub(crate) const FLAG_SAMPLED: u8 = 0x01;
 pub(crate) const FLAG_RANDOM: u8 = 0x02;
@@ -105,7 +126,7 @@ pub(crate) struct SpanRecord {
     pub(crate) end: u64,
     // Four inline: the typical span has up to three argument attributes (the benchmark's shape);
     // `code.*` attributes live in `code`, not here.
-    pub(crate) attrs: SmallVec<[Attr; 4]>,
+    pub(crate) attrs: Attrs,
     pub(crate) dropped_attrs: u32,
     pub(crate) code: Option<&'static CodeLocation>,
     /// The W3C `tracestate` of the trace, inherited from the remote parent.
@@ -163,13 +184,13 @@ impl SpanRecord {
     /// Adds an attribute within the count limit (OpenTelemetry: extras are discarded and
     /// counted, never replacing earlier ones). A key set twice keeps the last value.
     pub(crate) fn push_attr(&mut self, key: Cow<'static, str>, value: AttrValue, max_count: usize) {
-        if let Some(slot) = self.attrs.iter_mut().find(|(k, _)| *k == key) {
-            slot.1 = value;
-        } else if self.attrs.len() < max_count {
-            self.attrs.push((key, value));
-        } else {
-            self.dropped_attrs = self.dropped_attrs.saturating_add(1);
-        }
+        push_attr(
+            &mut self.attrs,
+            &mut self.dropped_attrs,
+            key,
+            value,
+            max_count,
+        );
     }
 
     /// [`push_attr`](Self::push_attr) for a key the caller knows is not set yet (the macros'

@@ -15,7 +15,7 @@ use super::clock;
 use super::ids::{SpanId, TraceId, new_span_id, new_trace_id};
 use super::pipeline::{self, Pipeline};
 use super::pool;
-use super::record::{Attr, FLAG_RANDOM, FLAG_SAMPLED, LinkRecord, SpanKind, Status};
+use super::record::{Attrs, FLAG_RANDOM, FLAG_SAMPLED, LinkRecord, SpanKind, Status, push_attr};
 use super::sampler::ParentSampling;
 use super::stack::{self, Frame};
 use super::value::{AttrValue, SpanValue};
@@ -53,7 +53,7 @@ struct Pending {
     parent: Parent,
     name: Cow<'static, str>,
     kind: SpanKind,
-    attrs: SmallVec<[Attr; 4]>,
+    attrs: Attrs,
     dropped_attrs: u32,
 }
 
@@ -100,14 +100,13 @@ impl Span {
         {
             let limits = pending.pipeline.limits;
             let value = AttrValue::from_value(value, limits.attribute_value_length);
-            let key = key.into();
-            if let Some(slot) = pending.attrs.iter_mut().find(|(k, _)| *k == key) {
-                slot.1 = value;
-            } else if pending.attrs.len() < limits.attribute_count {
-                pending.attrs.push((key, value));
-            } else {
-                pending.dropped_attrs = pending.dropped_attrs.saturating_add(1);
-            }
+            push_attr(
+                &mut pending.attrs,
+                &mut pending.dropped_attrs,
+                key.into(),
+                value,
+                limits.attribute_count,
+            );
         }
         self
     }
