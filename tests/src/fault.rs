@@ -1,8 +1,26 @@
 //! Running the tests of one file one at a time, and reading what `fault_app` prints.
 
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
-use crate::Output;
+use crate::{App, Output, Receiver};
+
+/// How long a `fault_app` run may take before the test fails.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// Runs `fault_app spans <spans>` (at `fault_app`, the test's `env!("CARGO_BIN_EXE_fault_app")`)
+/// against `receiver` and returns its output.
+///
+/// # Panics
+/// When the program fails or outlives its deadline, with everything it printed.
+pub fn run_spans(fault_app: &str, receiver: &Receiver, spans: usize) -> Output {
+    let output = App::new(fault_app)
+        .args(["spans", &spans.to_string()])
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
+        .run(DEADLINE);
+    output.assert_success();
+    output
+}
 
 /// Held by every test of a file that measures the program under test: on a 2-core machine two
 /// such tests in parallel would measure each other. (Each test file is its own process, so

@@ -28,6 +28,7 @@ use axum::extract::DefaultBodyLimit;
 
 pub use exchange::{Reply, Request};
 
+use crate::Output;
 use crate::spans::ReceivedSpan;
 
 /// Larger than the OTLP client cap (64 MiB, SPEC-NOTES E7), so the receiver never refuses first.
@@ -191,6 +192,25 @@ impl Receiver {
     pub fn wait_for_spans(&self, n: usize, timeout: Duration) -> Vec<ReceivedSpan> {
         let requests = self.wait_until(timeout, |r| accepted_spans(r).len() >= n);
         accepted_spans(&requests)
+    }
+
+    /// Waits for the first accepted span, then returns the span named `name`.
+    ///
+    /// # Panics
+    /// When no span of that name arrived within `timeout`, with the spans that did and what the
+    /// process under test printed (`output`).
+    pub fn wait_for_span_named(
+        &self,
+        name: &str,
+        timeout: Duration,
+        output: &Output,
+    ) -> ReceivedSpan {
+        let spans = self.wait_for_spans(1, timeout);
+        spans
+            .iter()
+            .find(|s| s.name() == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{spans:#?}\n{}", output.dump()))
     }
 
     /// Waits until at least `n` requests arrived or `timeout` passed; returns them either way.

@@ -6,23 +6,17 @@
 
 use std::time::Duration;
 
-use traced_tests::fault::{serial, stats};
-use traced_tests::{App, Output, Receiver, Reply};
+use traced_tests::fault::{self, serial, stats};
+use traced_tests::{Output, Receiver, Reply};
 
 const FAULT_APP: &str = env!("CARGO_BIN_EXE_fault_app");
-const DEADLINE: Duration = Duration::from_secs(60);
 const SPANS: u64 = 50;
 /// Longer than the exporter's first backoff: a retry, if any, would have come by then.
 const RETRY_WINDOW: Duration = Duration::from_millis(1_500);
 
 /// Runs `fault_app spans SPANS` against `receiver` and returns its output.
 fn run(receiver: &Receiver) -> Output {
-    let output = App::new(FAULT_APP)
-        .args(["spans", &SPANS.to_string()])
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
-        .run(DEADLINE);
-    output.assert_success();
-    output
+    fault::run_spans(FAULT_APP, receiver, SPANS as usize)
 }
 
 /// The JSON log lines at WARN or above whose message contains `text`.

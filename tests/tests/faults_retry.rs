@@ -11,23 +11,17 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use traced_tests::fault::{serial, stats};
-use traced_tests::{App, Output, Receiver, Reply, Request};
+use traced_tests::fault::{self, serial, stats};
+use traced_tests::{Output, Receiver, Reply, Request};
 
 const FAULT_APP: &str = env!("CARGO_BIN_EXE_fault_app");
-const DEADLINE: Duration = Duration::from_secs(60);
 const SPANS: usize = 50;
 /// `Retry-After: 1`, less what a coarse clock and the receiver's timestamps may cost.
 const TOLD_TO_WAIT: Duration = Duration::from_millis(950);
 
 /// Runs `fault_app spans SPANS` against `receiver` and returns its output.
 fn run(receiver: &Receiver) -> Output {
-    let output = App::new(FAULT_APP)
-        .args(["spans", &SPANS.to_string()])
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
-        .run(DEADLINE);
-    output.assert_success();
-    output
+    fault::run_spans(FAULT_APP, receiver, SPANS)
 }
 
 /// Asserts every span arrived exactly once, in accepted requests.

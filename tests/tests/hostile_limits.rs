@@ -108,11 +108,7 @@ fn a_span_given_1000_attributes_exports_128_and_counts_872_dropped() {
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
         .run(DEADLINE);
     output.assert_success();
-    let spans = receiver.wait_for_spans(1, ARRIVAL);
-    let span = spans
-        .iter()
-        .find(|s| s.name() == "hostile.attrs")
-        .unwrap_or_else(|| panic!("{spans:#?}\n{}", output.dump()));
+    let span = receiver.wait_for_span_named("hostile.attrs", ARRIVAL, &output);
     assert_eq!(span.span.attributes.len(), 128, "{:?}", span.attrs().keys());
     assert_eq!(span.span.dropped_attributes_count, 872);
     // Extras are discarded, never replacing the first ones (SPEC-NOTES A1).

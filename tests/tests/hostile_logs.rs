@@ -21,11 +21,7 @@ fn a_message_with_newlines_a_forged_json_line_and_ansi_escapes_is_one_json_line(
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
         .run(DEADLINE);
     output.assert_success();
-    let spans = receiver.wait_for_spans(1, ARRIVAL);
-    let span = spans
-        .iter()
-        .find(|s| s.name() == "inject")
-        .unwrap_or_else(|| panic!("{spans:#?}\n{}", output.dump()));
+    let span = receiver.wait_for_span_named("inject", ARRIVAL, &output);
 
     // No control byte reaches the terminal or the log shipper: only tab-free printable text.
     for line in &output.stderr {
