@@ -2,12 +2,14 @@
 //! export thread to a local receiver (in this process, on its own tokio runtime) that
 //! decodes each request and discards it.
 //!
-//! One thread produces spans for `--seconds S` (default 5) in bursts with a pause
-//! (`--pause-us P`, default 0: as fast as it can) so the offered load can be set below or above
-//! capacity; then the guard flushes. Delivered per second = spans the receiver decoded / time
-//! from the first span to the end of the flush.
+//! One thread produces spans for `--seconds S` (default 5), in bursts of 128 spans, either as
+//! fast as it can (the default: the ceiling, with the producer taking a whole core of the two)
+//! or at `--rate R` spans per second (each burst waits for its time on a schedule kept from the
+//! start, so the offered load can be set below or above capacity); then the guard flushes.
+//! Delivered per second = spans the receiver decoded / time from the first span to the end of
+//! the flush.
 //!
-//! `cargo run --release -p traced-benches --bin otlp_capacity -- --seconds 5`
+//! `cargo run --release -p traced-benches --bin otlp_capacity -- --seconds 5 [--rate 300000]`
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -60,7 +62,7 @@ async fn receive(
 
 fn main() {
     let seconds = arg("--seconds", 5);
-    let pause = Duration::from_micros(arg("--pause-us", 0));
+    let rate = arg("--rate", 0);
     let received = Arc::new(AtomicU64::new(0));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -91,8 +93,12 @@ fn main() {
             traced_code::root_fn(id, label, flag);
             produced += 2;
         }
-        if !pause.is_zero() {
-            std::thread::sleep(pause);
+        if rate > 0 {
+            let due = start + Duration::from_secs_f64(produced as f64 / rate as f64);
+            let now = Instant::now();
+            if due > now {
+                std::thread::sleep(due - now);
+            }
         }
     }
     let offered = produced as f64 / start.elapsed().as_secs_f64();

@@ -153,6 +153,7 @@ impl Worker {
                     None => break,
                 }
             }
+            self.pipeline.clear_full();
             if batch.is_empty() {
                 return true;
             }
