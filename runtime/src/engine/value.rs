@@ -266,18 +266,33 @@ impl AttrValue {
     }
 
     /// Owns `value`, cutting strings to `max_chars` characters at a char boundary.
+    // The conversions to text of the rarer kinds are out of line, so that what is left stays
+    // small enough to inline where the kind is known.
     #[inline]
     pub(crate) fn from_value(value: Value<'_>, max_chars: usize) -> AttrValue {
         match value {
             Value::Bool(b) => AttrValue::Bool(b),
             Value::I64(i) => AttrValue::I64(i),
+            Value::U64(u) if i64::try_from(u).is_ok() => AttrValue::I64(u as i64),
+            Value::F64(f) => AttrValue::F64(f),
+            Value::Str(s) => AttrValue::text(truncate(s, max_chars)),
+            other => AttrValue::from_other(other),
+        }
+    }
+
+    /// What does not map to an OTLP value directly becomes its usual text.
+    #[inline(never)]
+    fn from_other(value: Value<'_>) -> AttrValue {
+        match value {
+            Value::Bool(b) => AttrValue::Bool(b),
+            Value::I64(i) => AttrValue::I64(i),
+            Value::F64(f) => AttrValue::F64(f),
             Value::U64(u) => match i64::try_from(u) {
                 Ok(i) => AttrValue::I64(i),
                 Err(_) => AttrValue::Str(u.to_compact_string()),
             },
-            Value::F64(f) => AttrValue::F64(f),
             Value::Char(c) => AttrValue::Str(c.to_compact_string()),
-            Value::Str(s) => AttrValue::text(truncate(s, max_chars)),
+            Value::Str(s) => AttrValue::text(s),
             Value::Ip(ip) => AttrValue::Str(ip.to_compact_string()),
             Value::I128(i) => match i64::try_from(i) {
                 Ok(i) => AttrValue::I64(i),
