@@ -9,9 +9,11 @@
 //! ```
 //!
 //! Instructions per span = inclusive count of `root_fn` / (2 × iterations). `sampled-out` as
-//! the second argument measures W3b's path, `off` W3a's.
+//! the second argument measures W3b's path, `off` W3a's. `async` runs W2's code on a tokio
+//! `current_thread` runtime and `async-plain` the same code uninstrumented (the floor): compare
+//! the inclusive counts of `span_cost::run_async` (a poll of the whole burst).
 
-use traced_benches::{args, traced_code, traced_config};
+use traced_benches::{args, plain_code, traced_code, traced_config};
 
 fn main() {
     let argv: Vec<String> = std::env::args().collect();
@@ -20,18 +22,29 @@ fn main() {
     // Large enough for every span: under valgrind the export thread runs only in time slices.
     let config = traced_config().max_queue_size(1 << 20);
     let guard = match mode {
-        "off" => None,
+        "off" | "async-plain" => None,
         "sampled-out" => Some(traced::init(config.sampler(traced::Sampler::AlwaysOff))),
         _ => Some(traced::init(config)),
     };
-    // Paced like W1 (bursts of 64 iterations, then idle), so the export thread keeps up and
-    // records are recycled as in a steady flow.
-    for burst in (0..iterations).step_by(64) {
-        for i in burst..(burst + 64).min(iterations) {
-            let (id, label, flag) = args(i);
-            traced_code::root_fn(id, label, flag);
+    if mode.starts_with("async") {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("tokio runtime");
+        let plain = mode == "async-plain";
+        for burst in (0..iterations).step_by(64) {
+            runtime.block_on(run_async(burst..(burst + 64).min(iterations), plain));
+            std::thread::sleep(std::time::Duration::from_micros(500));
         }
-        std::thread::sleep(std::time::Duration::from_micros(500));
+    } else {
+        // Paced like W1 (bursts of 64 iterations, then idle), so the export thread keeps up
+        // and records are recycled as in a steady flow.
+        for burst in (0..iterations).step_by(64) {
+            for i in burst..(burst + 64).min(iterations) {
+                let (id, label, flag) = args(i);
+                traced_code::root_fn(id, label, flag);
+            }
+            std::thread::sleep(std::time::Duration::from_micros(500));
+        }
     }
     if let Some(mut guard) = guard {
         guard.shutdown();
@@ -40,5 +53,18 @@ fn main() {
             "{iterations} iterations: exported {} dropped {}",
             stats.exported, stats.dropped
         );
+    }
+}
+
+/// One burst of W2's iterations, traced or not.
+#[inline(never)]
+async fn run_async(range: std::ops::Range<u64>, plain: bool) {
+    for i in range {
+        let (id, label, flag) = args(i);
+        if plain {
+            plain_code::root_async(id, label, flag).await;
+        } else {
+            traced_code::root_async(id, label, flag).await;
+        }
     }
 }
