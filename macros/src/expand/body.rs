@@ -3,7 +3,7 @@
 //! method, expanded before us). Each runs the user's statements where `return` and `?` stay
 //! local, so the outcome is always recorded while the span is current.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use syn::{ExprCall, ReturnType, Stmt, Type};
 
@@ -35,23 +35,41 @@ pub(super) fn wrap(func: &FnItem, parts: &Parts) -> TokenStream {
 //     fn f(args) -> R { body }
 //
 // Output:
-//     <start: let __traced_span = …>
+//     <start: let __traced_on = …; let __traced_span = …>
+//     let __traced_body = ::traced::__private::once(move || -> R { body });
+//     if __traced_on.is_off() {
+//         __traced_span.dismiss();
+//         return __traced_body();
+//     }
 //     let __traced_guard = __traced_span.enter();
-//     let __traced_ret = <call_once(move || -> R { body })>;
+//     let __traced_ret = __traced_body();
 //     <record the outcome of __traced_ret>
 //     __traced_ret
 //
 // The guard keeps the span current over the body and the outcome, and ends it when it drops
-// at the end of the function, on every path, unwinding included.
+// at the end of the function, on every path, unwinding included. With tracing off there is
+// nothing to enter and no outcome to record, and the body runs on a path of its own, chosen by
+// the same value that started the span: the optimiser then keeps the traced path's stack frame
+// and saved registers off it, and an uninitialised program pays the switch and the call
+// (issue 6, W3a).
 fn sync_fn(func: &FnItem, parts: &Parts) -> TokenStream {
-    let (guard, ret) = (temp("__traced_guard"), temp("__traced_ret"));
-    let (start, span) = (&parts.start, &parts.span);
-    let run = call_once(func, parts, declared_return(&func.sig));
+    let (guard, ret, body) = (
+        temp("__traced_guard"),
+        temp("__traced_ret"),
+        temp("__traced_body"),
+    );
+    let (start, span, on) = (&parts.start, &parts.span, &parts.on);
+    let run = closure(func, parts, "once", declared_return(&func.sig));
     let outcome = parts.record_outcome(&ret);
     quote! {
         #start
+        let #body = #run;
+        if #on.is_off() {
+            #span.dismiss();
+            return #body();
+        }
         let #guard = #span.enter();
-        let #ret = #run;
+        let #ret = #body();
         #outcome
         #ret
     }
@@ -113,19 +131,21 @@ fn async_never(func: &FnItem, parts: &Parts) -> TokenStream {
 //     move || -> R { body }
 //
 // Output:
-//     ::traced::__private::call_once(move || -> R { body })
+//     ::traced::__private::call_once(move || -> R { body })   (or `once`, which returns it)
 //
 // A closure keeps `return` and `?` local to the body. Passed where `FnOnce` is expected, it is
 // an `FnOnce` closure (rustc takes the kind from the expectation), which may hand out borrows
 // of what it captured: `fn name(&mut self) -> &mut String { &mut self.name }` works, where a
-// directly called closure would be inferred `FnMut` and rejected. `-> R` is the user's own
-// tokens (absent for `impl Trait`), so a mismatch is reported against their signature.
-fn call_once(func: &FnItem, parts: &Parts, ret: Option<TokenStream>) -> TokenStream {
+// closure bound to a `let` without that expectation would be inferred `FnMut` and rejected.
+// `-> R` is the user's own tokens (absent for `impl Trait`), so a mismatch is reported against
+// their signature.
+fn closure(func: &FnItem, parts: &Parts, helper: &str, ret: Option<TokenStream>) -> TokenStream {
     let stmts = &func.body.stmts;
     let ret = ret.map(|ty| quote!(-> #ty));
     let private = &parts.private;
+    let helper = Ident::new(helper, Span::call_site());
     quote! {
-        #private::call_once(move || #ret { #stmts })
+        #private::#helper(move || #ret { #stmts })
     }
 }
 
@@ -180,7 +200,7 @@ fn async_fn(func: &FnItem, parts: &Parts) -> TokenStream {
 fn impl_future(func: &FnItem, parts: &Parts) -> TokenStream {
     let (future, ret) = (temp("__traced_future"), temp("__traced_ret"));
     let (start, span) = (&parts.start, &parts.span);
-    let run = call_once(func, parts, None);
+    let run = closure(func, parts, "call_once", None);
     let outcome = parts.record_outcome(&ret);
     quote! {
         #start
@@ -241,15 +261,19 @@ mod tests {
     }
 
     #[test]
-    fn sync_fns_run_in_an_fn_once_closure_under_a_guard() {
+    fn sync_fns_run_in_an_fn_once_closure_under_a_guard_or_bare_when_off() {
         let out = expand(quote!(
             fn f(&mut self) -> &mut u8 {
                 &mut self.n
             }
         ));
-        assert!(out.contains("let __traced_guard = __traced_span . enter () ;"));
         assert!(out.contains(
-            ":: traced :: __private :: call_once (move || -> & mut u8 { & mut self . n })"
+            "let __traced_body = :: traced :: __private :: once (move || -> & mut u8 { & mut self . n }) ;"
+        ));
+        assert!(out.contains(
+            "if __traced_on . is_off () { __traced_span . dismiss () ; return __traced_body () ; } \
+             let __traced_guard = __traced_span . enter () ; \
+             let __traced_ret = __traced_body () ;"
         ));
         assert!(out.ends_with("record_outcome () ; } __traced_ret }"));
     }

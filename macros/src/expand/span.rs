@@ -18,6 +18,8 @@ pub(super) struct Parts {
     pub(super) private: TokenStream,
     /// `__traced_span`, the started span (a `SpanStart`) until it is entered.
     pub(super) span: Ident,
+    /// `__traced_on`, the global switch as read once before the span starts (a `Switch`).
+    pub(super) on: Ident,
     /// Statements that declare `__traced_span` and record its attributes.
     pub(super) start: TokenStream,
 }
@@ -64,13 +66,14 @@ impl Parts {
 // `extern` and the receiver are untouched.
 pub(crate) fn span(attribute: SpanAttribute, args: &SpanArgs, func: &FnItem) -> TokenStream {
     let private = Runtime::new(args.krate.as_ref()).private();
-    let span = temp("__traced_span");
-    let start = start(attribute, args, func, &private, &span);
+    let (span, on) = (temp("__traced_span"), temp("__traced_on"));
+    let start = start(attribute, args, func, &private, &span, &on);
     let body = body::wrap(
         func,
         &Parts {
             private,
             span,
+            on,
             start,
         },
     );
@@ -90,6 +93,7 @@ pub(crate) fn span(attribute: SpanAttribute, args: &SpanArgs, func: &FnItem) -> 
 //     fn load(id: u64, headers: &HeaderMap)
 //
 // Output:
+//     let __traced_on = ::traced::__private::Switch::get();
 //     let mut __traced_span = {
 //         static __TRACED_META: ::traced::__private::SpanMeta = SpanMeta {
 //             name: "load",
@@ -100,7 +104,7 @@ pub(crate) fn span(attribute: SpanAttribute, args: &SpanArgs, func: &FnItem) -> 
 //                 line: line!(),                   // spanned at `load`: the fn name's line
 //             },
 //         };
-//         SpanStart::root_with_parent(&__TRACED_META, &(headers))   // or root, root_with_link, child
+//         SpanStart::root_with_parent(&__TRACED_META, __traced_on, &(headers))   // or root, …
 //     };
 //     if __traced_span.is_recording() {
 //         use ::traced::__private::{RecordNothing as _, RecordSpanValue as _};
@@ -109,7 +113,8 @@ pub(crate) fn span(attribute: SpanAttribute, args: &SpanArgs, func: &FnItem) -> 
 //         __traced_span.attr_display("k", &(v));
 //     }
 //
-// The metadata is a `static`: nothing about it is computed at run time. Attributes are only
+// The switch is read into a local so that the sync shape can branch on that same value again
+// (see `body`). The metadata is a `static`: nothing about it is computed at run time. Attributes are only
 // evaluated for a span that records. An argument is recorded when its type implements
 // `SpanValue`, chosen by autoref specialisation (`Arg` in the runtime), not by its spelling.
 // Without anything to record, `mut` and the `if` are left out (they would warn).
@@ -119,6 +124,7 @@ fn start(
     func: &FnItem,
     private: &TokenStream,
     span: &Ident,
+    on: &Ident,
 ) -> TokenStream {
     let sig = &func.sig;
     let fn_name = LitStr::new(&params::key(&sig.ident), sig.ident.span());
@@ -129,15 +135,15 @@ fn start(
     let line = quote_spanned!(sig.ident.span()=> ::core::line!());
     let meta = Ident::new("__TRACED_META", Span::mixed_site());
     let begin = match (attribute, &args.context) {
-        (SpanAttribute::Child, _) => quote!(#private::SpanStart::child(&#meta)),
-        (SpanAttribute::Root, None) => quote!(#private::SpanStart::root(&#meta)),
+        (SpanAttribute::Child, _) => quote!(#private::SpanStart::child(&#meta, #on)),
+        (SpanAttribute::Root, None) => quote!(#private::SpanStart::root(&#meta, #on)),
         (SpanAttribute::Root, Some(Context::Parent(carrier))) => {
             let carrier = quote_spanned!(carrier.span()=> &(#carrier));
-            quote!(#private::SpanStart::root_with_parent(&#meta, #carrier))
+            quote!(#private::SpanStart::root_with_parent(&#meta, #on, #carrier))
         }
         (SpanAttribute::Root, Some(Context::Link(carrier))) => {
             let carrier = quote_spanned!(carrier.span()=> &(#carrier));
-            quote!(#private::SpanStart::root_with_link(&#meta, #carrier))
+            quote!(#private::SpanStart::root_with_link(&#meta, #on, #carrier))
         }
     };
     let started = quote! {
@@ -154,11 +160,13 @@ fn start(
             #begin
         }
     };
+    let switch = quote!(let #on = #private::Switch::get(););
     let records = records(args, func, private, span);
     if records.is_empty() {
-        return quote!(let #span = #started;);
+        return quote!(#switch let #span = #started;);
     }
     quote! {
+        #switch
         let mut #span = #started;
         if #span.is_recording() {
             #records
@@ -253,7 +261,12 @@ mod tests {
              concat ! (:: core :: module_path ! () , \"::\" , \"load\") , file : :: core :: file \
              ! () , line : :: core :: line ! () , } , } ;"
         ));
-        assert!(out.contains(":: traced :: __private :: SpanStart :: root (& __TRACED_META) }"));
+        assert!(out.contains(
+            "let __traced_on = :: traced :: __private :: Switch :: get () ; let __traced_span = {"
+        ));
+        assert!(out.contains(
+            ":: traced :: __private :: SpanStart :: root (& __TRACED_META , __traced_on) }"
+        ));
         // Nothing to record: no `mut`, no `if`.
         assert!(out.contains("let __traced_span = {"));
         assert!(!out.contains("is_recording"));
@@ -268,9 +281,9 @@ mod tests {
                 fn f() {}
             ),
         );
-        assert!(
-            parent.contains("SpanStart :: root_with_parent (& __TRACED_META , & (msg . headers))")
-        );
+        assert!(parent.contains(
+            "SpanStart :: root_with_parent (& __TRACED_META , __traced_on , & (msg . headers))"
+        ));
         let link = expand(
             SpanAttribute::Root,
             quote!(link = batch),
@@ -278,7 +291,11 @@ mod tests {
                 fn f() {}
             ),
         );
-        assert!(link.contains("SpanStart :: root_with_link (& __TRACED_META , & (batch))"));
+        assert!(
+            link.contains(
+                "SpanStart :: root_with_link (& __TRACED_META , __traced_on , & (batch))"
+            )
+        );
         let child = expand(
             SpanAttribute::Child,
             quote!(crate = "my_traced"),
@@ -286,7 +303,10 @@ mod tests {
                 fn f() {}
             ),
         );
-        assert!(child.contains("my_traced :: __private :: SpanStart :: child (& __TRACED_META)"));
+        assert!(child.contains(
+            "my_traced :: __private :: SpanStart :: child (& __TRACED_META , __traced_on)"
+        ));
+        assert!(child.contains("let __traced_on = my_traced :: __private :: Switch :: get () ;"));
         assert!(!child.contains(":: traced"));
     }
 

@@ -16,11 +16,20 @@ pub use outcome::{
     RecordOpaqueError, RecordSpanValue,
 };
 pub(crate) use span::bounded_debug;
-pub use span::{SpanMeta, SpanStart};
+pub use span::{SpanMeta, SpanStart, Switch};
 
-/// Runs the body of a sync traced fn. A closure passed where `FnOnce` is expected is an
-/// `FnOnce` closure, which may hand out borrows of what it captured (`fn name(&mut self) ->
-/// &mut String { &mut self.name }`); a closure called directly would be inferred `FnMut`.
+/// The body of a sync traced fn, returned as it is: the `FnOnce` bound makes it an `FnOnce`
+/// closure (see [`call_once`]), which the expansion then calls on one of two paths, bare when
+/// tracing is off, under the span's guard otherwise.
+#[inline(always)]
+pub fn once<R, F: FnOnce() -> R>(f: F) -> F {
+    f
+}
+
+/// Runs the body of a traced fn that returns `impl Future`, at the call. A closure passed where
+/// `FnOnce` is expected is an `FnOnce` closure, which may hand out borrows of what it captured
+/// (`fn name(&mut self) -> &mut String { &mut self.name }`); a closure bound to a `let` without
+/// that expectation would be inferred `FnMut`.
 #[inline(always)]
 pub fn call_once<R>(f: impl FnOnce() -> R) -> R {
     f()

@@ -20,6 +20,24 @@ pub struct SpanMeta {
     pub code: CodeLocation,
 }
 
+/// The global switch, read once per traced call: the pipeline when tracing is on.
+#[derive(Debug, Clone, Copy)]
+pub struct Switch(Option<&'static Pipeline>);
+
+impl Switch {
+    /// Reads the switch: one atomic load.
+    #[inline(always)]
+    pub fn get() -> Switch {
+        Switch(pipeline::current())
+    }
+
+    /// Tracing is off (not initialised, or disabled): spans are nothing.
+    #[inline(always)]
+    pub fn is_off(self) -> bool {
+        self.0.is_none()
+    }
+}
+
 /// A started span that is not current yet.
 #[derive(Debug)]
 pub struct SpanStart {
@@ -29,33 +47,38 @@ pub struct SpanStart {
 impl SpanStart {
     /// A span that starts a new trace.
     #[inline]
-    pub fn root(meta: &'static SpanMeta) -> SpanStart {
-        SpanStart::new(meta, |pipeline| Some(begin_root(pipeline, None, None)))
+    pub fn root(meta: &'static SpanMeta, on: Switch) -> SpanStart {
+        SpanStart::new(meta, on, |pipeline| Some(begin_root(pipeline, None, None)))
     }
 
     /// A span continuing the trace carried by `carrier` (`parent = expr`).
     #[inline]
     pub fn root_with_parent(
         meta: &'static SpanMeta,
+        on: Switch,
         carrier: &(impl Carrier + ?Sized),
     ) -> SpanStart {
-        SpanStart::new(meta, |pipeline| {
+        SpanStart::new(meta, on, |pipeline| {
             begin(pipeline, Parent::extract(carrier, false))
         })
     }
 
     /// A new trace linked to the one carried by `carrier` (`link = expr`).
     #[inline]
-    pub fn root_with_link(meta: &'static SpanMeta, carrier: &(impl Carrier + ?Sized)) -> SpanStart {
-        SpanStart::new(meta, |pipeline| {
+    pub fn root_with_link(
+        meta: &'static SpanMeta,
+        on: Switch,
+        carrier: &(impl Carrier + ?Sized),
+    ) -> SpanStart {
+        SpanStart::new(meta, on, |pipeline| {
             begin(pipeline, Parent::extract(carrier, true))
         })
     }
 
     /// A child of this thread's current span (a root when there is none).
     #[inline]
-    pub fn child(meta: &'static SpanMeta) -> SpanStart {
-        SpanStart::new(meta, begin_child)
+    pub fn child(meta: &'static SpanMeta, on: Switch) -> SpanStart {
+        SpanStart::new(meta, on, begin_child)
     }
 
     // The carrier is only parsed when tracing is on. Only the check of the global switch is
@@ -64,9 +87,10 @@ impl SpanStart {
     #[inline(always)]
     fn new(
         meta: &'static SpanMeta,
+        on: Switch,
         begin: impl FnOnce(&'static Pipeline) -> Option<Frame>,
     ) -> SpanStart {
-        match pipeline::current() {
+        match on.0 {
             None => SpanStart { frame: None },
             Some(pipeline) => SpanStart::started(meta, pipeline, begin),
         }
@@ -135,11 +159,27 @@ impl SpanStart {
         }
     }
 
+    /// Ends a span that was never entered, on the expansion's tracing-off path (where it is
+    /// known to be empty, so this compiles to nothing).
+    #[inline(always)]
+    pub fn dismiss(self) {
+        if let Some(frame) = self.frame {
+            drop_unentered(frame);
+        }
+    }
+
     /// Makes the span current on every poll of `fut` (async functions).
     #[inline]
     pub fn in_span<F: Future>(self, fut: F) -> InSpan<F> {
         InSpan::new(fut, self.frame)
     }
+}
+
+// Unreachable in practice: the switch was off when the span started, so it has no frame.
+#[cold]
+#[inline(never)]
+fn drop_unentered(frame: Frame) {
+    drop(frame);
 }
 
 #[inline(never)]
