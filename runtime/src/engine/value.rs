@@ -266,9 +266,10 @@ impl AttrValue {
     }
 
     /// Owns `value`, cutting strings to `max_chars` characters at a char boundary.
-    // The conversions to text of the rarer kinds are out of line, so that what is left stays
-    // small enough to inline where the kind is known.
-    #[inline]
+    // Always inlined, so that a typed argument's match folds away where the kind is known (the
+    // optimiser did not inline it into async fns' polls); the conversions to text of the rarer
+    // kinds stay out of line.
+    #[inline(always)]
     pub(crate) fn from_value(value: Value<'_>, max_chars: usize) -> AttrValue {
         match value {
             Value::Bool(b) => AttrValue::Bool(b),
