@@ -203,7 +203,7 @@ impl Guard {
         };
         let c = &pipeline.counters;
         let in_flight = if pipeline.is_closed() && self.inner.is_none() {
-            pipeline.queued() as u64
+            pipeline.queued() as u64 + c.exporting.load(Ordering::Relaxed)
         } else {
             0
         };

@@ -84,8 +84,9 @@ fn assert_service_unharmed(fault: &str, output: &Output, healthy_ns: u64, export
         output.dump()
     );
     assert!(dropped > 0, "a full queue drops spans\n{}", output.dump());
-    // Every span is accounted for, but the batch the export thread held when the guard stopped
-    // waiting for it.
+    // Every span is accounted for: those still queued or in an export that had not ended when
+    // the guard stopped waiting count as failed. The counters are read while the export thread
+    // may still be ending an export, hence the slack of one batch.
     assert!(
         exported + failed + dropped + BATCH >= SPANS && exported + failed + dropped <= SPANS,
         "spans unaccounted for\n{}",

@@ -24,6 +24,9 @@ pub(crate) struct Counters {
     pub(crate) exported: AtomicU64,
     /// Spans the exporter failed on (error or panic).
     pub(crate) export_failed: AtomicU64,
+    /// Spans the export thread has taken off the queue and not finished exporting: lost if
+    /// the guard stops waiting for them.
+    pub(crate) exporting: AtomicU64,
 }
 
 /// A counter spread over cache lines, so threads that add to it at once do not contend for

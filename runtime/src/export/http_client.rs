@@ -1,4 +1,5 @@
-//! The HTTP client the OTLP exporter sends with: reqwest's blocking client, plus what
+//! The HTTP client the OTLP exporter sends with: reqwest's blocking client on a thread of its
+//! own (see `http_thread`), plus what
 //! opentelemetry-otlp 0.33.1 leaves out when its `internal-logs` feature is off (as it is
 //! here): a 2xx answer carrying `partial_success` is reported (SPEC-NOTES E6: log it, never
 //! retry it), at most once per interval with the rejected spans added up.
@@ -9,20 +10,24 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
+
+use super::http_thread::HttpThread;
 
 /// How often partial-success reports may be repeated.
 const REPORT_INTERVAL: Duration = Duration::from_secs(10);
 /// The longest collector message logged, in characters.
 const MAX_MESSAGE_CHARS: usize = 256;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct OtlpHttpClient {
-    client: reqwest::blocking::Client,
-    reports: Mutex<Reports>,
+    // Shared by the pair of exporters (see `otlp::build_pair`): one thread sends, and
+    // partial-success reports are rate-limited across both.
+    http: Arc<HttpThread>,
+    reports: Arc<Mutex<Reports>>,
 }
 
 #[derive(Debug, Default)]
@@ -33,10 +38,10 @@ struct Reports {
 }
 
 impl OtlpHttpClient {
-    pub(crate) fn new(client: reqwest::blocking::Client) -> OtlpHttpClient {
+    pub(crate) fn new(http: HttpThread) -> OtlpHttpClient {
         OtlpHttpClient {
-            client,
-            reports: Mutex::new(Reports::default()),
+            http: Arc::new(http),
+            reports: Arc::new(Mutex::new(Reports::default())),
         }
     }
 
@@ -83,7 +88,7 @@ impl HttpClient for OtlpHttpClient {
         Self: 'async_trait,
     {
         Box::pin(async move {
-            let response = self.client.send_bytes(request).await?;
+            let response = self.http.send(request).await?;
             if response.status().is_success() {
                 self.check_partial_success(response.body());
             }

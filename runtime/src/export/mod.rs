@@ -4,7 +4,9 @@
 mod boxed;
 mod console;
 mod convert;
+mod flight;
 mod http_client;
+mod http_thread;
 mod otlp;
 mod worker;
 

@@ -10,14 +10,30 @@ use std::collections::HashMap;
 use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig};
 
 use super::http_client::OtlpHttpClient;
+use super::http_thread::HttpThread;
 use crate::config::{Compression, OtlpSettings};
 
-pub(crate) fn build(settings: &OtlpSettings) -> Result<opentelemetry_otlp::SpanExporter, String> {
+/// Two exporters to the same collector over one HTTP client and one HTTP thread: the export
+/// thread alternates between them, so that one encodes while the other's request is read
+/// (see `flight`). Each is called for one batch at a time.
+pub(crate) fn build_pair(
+    settings: &OtlpSettings,
+) -> Result<[opentelemetry_otlp::SpanExporter; 2], String> {
     let client = reqwest::blocking::Client::builder()
         .timeout(settings.timeout)
         .user_agent(concat!("traced/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    let http = OtlpHttpClient::new(
+        HttpThread::spawn(client).map_err(|e| format!("cannot start the HTTP thread: {e}"))?,
+    );
+    Ok([build(settings, http.clone())?, build(settings, http)?])
+}
+
+fn build(
+    settings: &OtlpSettings,
+    http: OtlpHttpClient,
+) -> Result<opentelemetry_otlp::SpanExporter, String> {
     // opentelemetry-otlp percent-decodes header values it is given; ours are decoded already,
     // so a literal `%` is escaped to survive that second pass.
     let headers: HashMap<String, String> = settings
@@ -31,7 +47,7 @@ pub(crate) fn build(settings: &OtlpSettings) -> Result<opentelemetry_otlp::SpanE
     };
     let mut builder = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
-        .with_http_client(OtlpHttpClient::new(client))
+        .with_http_client(http)
         .with_protocol(Protocol::HttpBinary)
         .with_endpoint(settings.endpoint.clone())
         .with_timeout(settings.timeout)

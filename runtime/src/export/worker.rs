@@ -9,10 +9,12 @@ use std::time::{Duration, Instant};
 
 use opentelemetry::InstrumentationScope;
 use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::trace::SpanData;
 
 use super::BoxedExporter;
 use super::console::ConsoleExporter;
 use super::convert::{Strings, span_data};
+use super::flight::{self, Flight, Landing};
 use crate::config::{BatchSettings, OtlpSettings};
 use crate::engine::clock::Anchor;
 use crate::engine::pipeline::Pipeline;
@@ -48,15 +50,23 @@ const REPORT_INTERVAL: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub(crate) struct Worker {
     pipeline: &'static Pipeline,
-    exporter: BoxedExporter,
+    /// One exporter, or two for OTLP: each has at most one export under way, and the export
+    /// thread alternates between them (see `flight`).
+    exporters: Vec<BoxedExporter>,
     scope: InstrumentationScope,
     batch: BatchSettings,
+    reports: Reports,
+    recycler: Recycler,
+    strings: Strings,
+}
+
+/// What the export thread has reported, for rate limiting.
+#[derive(Debug, Default)]
+struct Reports {
     reported_drops: u64,
     last_drop_report: Option<Instant>,
     last_failure_report: Option<Instant>,
     panic_reported: bool,
-    recycler: Recycler,
-    strings: Strings,
 }
 
 impl Worker {
@@ -74,14 +84,16 @@ impl Worker {
             .spawn(move || {
                 let built = catch_unwind(AssertUnwindSafe(|| build(spec)))
                     .unwrap_or_else(|_| Err("the exporter panicked while being built".into()));
-                let mut exporter = match built {
-                    Ok(exporter) => exporter,
+                let mut exporters = match built {
+                    Ok(exporters) => exporters,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
                         return;
                     }
                 };
-                exporter.set_resource(&resource);
+                for exporter in &mut exporters {
+                    exporter.set_resource(&resource);
+                }
                 pipeline.set_worker(thread::current());
                 let _ = ready_tx.send(Ok(()));
                 let scope = InstrumentationScope::builder("traced")
@@ -89,13 +101,10 @@ impl Worker {
                     .build();
                 let mut worker = Worker {
                     pipeline,
-                    exporter,
+                    exporters,
                     scope,
                     batch,
-                    reported_drops: 0,
-                    last_drop_report: None,
-                    last_failure_report: None,
-                    panic_reported: false,
+                    reports: Reports::default(),
                     recycler: Recycler::default(),
                     strings: Strings::default(),
                 };
@@ -122,7 +131,7 @@ impl Worker {
             let now = Instant::now();
             if self.pipeline.queued() >= self.pipeline.batch_size() || now >= deadline {
                 self.export_queued(None);
-                self.report_drops(false);
+                self.reports.drops(self.pipeline, false);
                 deadline = Instant::now() + delay;
                 continue;
             }
@@ -130,70 +139,96 @@ impl Worker {
         }
     }
 
-    /// Exports everything queued, in batches; stops at `until` if given.
+    /// Exports everything queued, in batches; stops taking batches at `until` if given, and
+    /// returns once every export under way has ended.
     fn export_queued(&mut self, until: Option<Instant>) -> bool {
-        let batch_size = self.pipeline.batch_size();
-        loop {
+        let Worker {
+            pipeline,
+            exporters,
+            scope,
+            reports,
+            recycler,
+            strings,
+            ..
+        } = self;
+        let pipeline: &'static Pipeline = pipeline;
+        let mut flights: Vec<Option<Flight<'_>>> = exporters.iter().map(|_| None).collect();
+        let mut lane = 0;
+        let emptied = loop {
             if until.is_some_and(|until| Instant::now() >= until) {
-                return false;
+                break false;
             }
-            let mut batch = Vec::with_capacity(batch_size.min(self.pipeline.queued()));
-            let anchor = Anchor::now();
-            while batch.len() < batch_size {
-                match self.pipeline.pop() {
-                    Some(mut record) => {
-                        batch.push(span_data(
-                            &mut record,
-                            &self.scope,
-                            &anchor,
-                            &mut self.strings,
-                        ));
-                        self.recycler.recycle(record);
-                    }
-                    None => break,
-                }
-            }
-            self.pipeline.clear_full();
+            let batch = take_batch(pipeline, scope, strings, recycler);
             if batch.is_empty() {
-                return true;
+                break true;
             }
-            self.export(batch);
+            // This lane's exporter ends its previous export before it starts another (B3).
+            if let Some(flight) = flights[lane].take() {
+                reports.landed(pipeline, flight::land(flight));
+            }
+            match flight::take_off(&exporters[lane], batch) {
+                Ok(flight) => flights[lane] = Some(flight),
+                Err(landing) => reports.landed(pipeline, landing),
+            }
+            lane = (lane + 1) % flights.len();
             // Under steady load against a failing collector the queue never empties; drops
             // must still be reported while they happen, not only at shutdown.
-            self.report_drops(false);
+            reports.drops(pipeline, false);
+        };
+        // The oldest first: it is the one most likely to have ended.
+        let rest = flights.len();
+        for i in 0..rest {
+            if let Some(flight) = flights[(lane + i) % rest].take() {
+                reports.landed(pipeline, flight::land(flight));
+            }
         }
+        emptied
     }
 
-    fn export(&mut self, batch: Vec<opentelemetry_sdk::trace::SpanData>) {
-        let count = batch.len() as u64;
-        let counters = &self.pipeline.counters;
-        // B9: a panicking exporter must not take tracing down with it; the stock
-        // BatchSpanProcessor has no such guard.
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            futures_executor::block_on(self.exporter.export(batch))
-        }));
-        match result {
-            Ok(Ok(())) => {
-                counters.exported.fetch_add(count, Ordering::Relaxed);
+    fn final_flush(&mut self) {
+        let until = Instant::now() + self.batch.export_timeout;
+        self.export_queued(Some(until));
+        self.reports.drops(self.pipeline, true);
+        for exporter in &self.exporters {
+            let left = until.saturating_duration_since(Instant::now());
+            let _ = catch_unwind(AssertUnwindSafe(|| exporter.shutdown_with_timeout(left)));
+        }
+    }
+}
+
+impl Reports {
+    /// Counts how an export ended; failures are reported at most once per interval, a
+    /// panicking exporter once.
+    fn landed(&mut self, pipeline: &Pipeline, landing: Landing) {
+        let counters = &pipeline.counters;
+        let spans = match &landing {
+            Landing::Exported(spans) | Landing::Failed(spans, _) | Landing::Panicked(spans) => {
+                *spans
             }
-            Ok(Err(error)) => {
-                counters.export_failed.fetch_add(count, Ordering::Relaxed);
+        };
+        counters.exporting.fetch_sub(spans, Ordering::Relaxed);
+        match landing {
+            Landing::Exported(spans) => {
+                counters.exported.fetch_add(spans, Ordering::Relaxed);
+            }
+            Landing::Failed(spans, error) => {
+                counters.export_failed.fetch_add(spans, Ordering::Relaxed);
                 if due(&mut self.last_failure_report) {
                     tracing::warn!(
                         target: "traced",
-                        spans = count,
+                        spans,
                         "span export failed: {error}; failures are reported at most every {}s",
                         REPORT_INTERVAL.as_secs()
                     );
                 }
             }
-            Err(_) => {
-                counters.export_failed.fetch_add(count, Ordering::Relaxed);
+            Landing::Panicked(spans) => {
+                counters.export_failed.fetch_add(spans, Ordering::Relaxed);
                 if !self.panic_reported {
                     self.panic_reported = true;
                     tracing::error!(
                         target: "traced",
-                        spans = count,
+                        spans,
                         "the span exporter panicked; its batch is lost, export continues"
                     );
                 }
@@ -202,8 +237,8 @@ impl Worker {
     }
 
     /// One warning per interval with the number of spans dropped since the last one.
-    fn report_drops(&mut self, force: bool) {
-        let dropped = self.pipeline.counters.dropped_queue_full.sum();
+    fn drops(&mut self, pipeline: &Pipeline, force: bool) {
+        let dropped = pipeline.counters.dropped_queue_full.sum();
         let new = dropped - self.reported_drops;
         if new > 0 && (force || due(&mut self.last_drop_report)) {
             self.reported_drops = dropped;
@@ -213,16 +248,6 @@ impl Worker {
                 "dropped {new} spans: the export queue was full (OTEL_BSP_MAX_QUEUE_SIZE)"
             );
         }
-    }
-
-    fn final_flush(&mut self) {
-        let until = Instant::now() + self.batch.export_timeout;
-        self.export_queued(Some(until));
-        self.report_drops(true);
-        let left = until.saturating_duration_since(Instant::now());
-        let _ = catch_unwind(AssertUnwindSafe(|| {
-            self.exporter.shutdown_with_timeout(left)
-        }));
     }
 }
 
@@ -234,15 +259,43 @@ impl WorkerHandle {
             Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected)
         );
         let counters = &pipeline.counters;
-        let queued_left = pipeline.queued() as u64;
+        // Still queued, or taken by an export that has not ended: lost.
+        let left = pipeline.queued() as u64 + counters.exporting.load(Ordering::Relaxed);
         ShutdownReport {
             exported: counters.exported.load(Ordering::Relaxed),
-            failed: counters.export_failed.load(Ordering::Relaxed) + queued_left,
+            failed: counters.export_failed.load(Ordering::Relaxed) + left,
             dropped: counters.dropped_queue_full.sum()
                 + counters.dropped_after_shutdown.load(Ordering::Relaxed),
             completed,
         }
     }
+}
+
+/// Takes up to a batch of records off the queue and converts them, recycling each record.
+fn take_batch(
+    pipeline: &'static Pipeline,
+    scope: &InstrumentationScope,
+    strings: &mut Strings,
+    recycler: &mut Recycler,
+) -> Vec<SpanData> {
+    let batch_size = pipeline.batch_size();
+    let mut batch = Vec::with_capacity(batch_size.min(pipeline.queued()));
+    let anchor = Anchor::now();
+    while batch.len() < batch_size {
+        match pipeline.pop() {
+            Some(mut record) => {
+                batch.push(span_data(&mut record, scope, &anchor, strings));
+                recycler.recycle(record);
+            }
+            None => break,
+        }
+    }
+    pipeline.clear_full();
+    pipeline
+        .counters
+        .exporting
+        .fetch_add(batch.len() as u64, Ordering::Relaxed);
+    batch
 }
 
 fn due(last: &mut Option<Instant>) -> bool {
@@ -256,10 +309,122 @@ fn due(last: &mut Option<Instant>) -> bool {
     }
 }
 
-fn build(spec: ExporterSpec) -> Result<BoxedExporter, String> {
+fn build(spec: ExporterSpec) -> Result<Vec<BoxedExporter>, String> {
     match spec {
-        ExporterSpec::Custom(exporter) => Ok(exporter),
-        ExporterSpec::Console => Ok(BoxedExporter::new(ConsoleExporter::stdout())),
-        ExporterSpec::Otlp(settings) => super::otlp::build(&settings).map(BoxedExporter::new),
+        ExporterSpec::Custom(exporter) => Ok(vec![exporter]),
+        ExporterSpec::Console => Ok(vec![BoxedExporter::new(ConsoleExporter::stdout())]),
+        ExporterSpec::Otlp(settings) => Ok(super::otlp::build_pair(&settings)?
+            .into_iter()
+            .map(BoxedExporter::new)
+            .collect()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::task::{Context, Poll};
+
+    use opentelemetry_sdk::error::OTelSdkResult;
+    use opentelemetry_sdk::trace::SpanExporter;
+
+    use super::*;
+    use crate::config::{Limits, Sampler};
+    use crate::engine::pool;
+
+    /// An exporter whose exports stay under way until polled a second time, as the OTLP
+    /// exporter's wait for the collector does; it notes a call made while one is under way.
+    #[derive(Debug, Default)]
+    struct Slow {
+        busy: AtomicBool,
+        overlapped: AtomicBool,
+        spans: AtomicU64,
+        calls: AtomicU64,
+    }
+
+    struct SlowExport {
+        exporter: Arc<Slow>,
+        spans: u64,
+        polled: bool,
+    }
+
+    impl Future for SlowExport {
+        type Output = OTelSdkResult;
+
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<OTelSdkResult> {
+            if !self.polled {
+                self.polled = true;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            self.exporter.busy.store(false, Ordering::SeqCst);
+            self.exporter.spans.fetch_add(self.spans, Ordering::SeqCst);
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[derive(Debug)]
+    struct Shared(Arc<Slow>);
+
+    impl SpanExporter for Shared {
+        fn export(&self, batch: Vec<SpanData>) -> impl Future<Output = OTelSdkResult> + Send {
+            if self.0.busy.swap(true, Ordering::SeqCst) {
+                self.0.overlapped.store(true, Ordering::SeqCst);
+            }
+            self.0.calls.fetch_add(1, Ordering::SeqCst);
+            SlowExport {
+                exporter: Arc::clone(&self.0),
+                spans: batch.len() as u64,
+                polled: false,
+            }
+        }
+    }
+
+    #[test]
+    fn two_exporters_take_turns_and_neither_is_called_while_busy() {
+        let pipeline: &'static Pipeline = Box::leak(Box::new(Pipeline::new(
+            Sampler::AlwaysOn,
+            Limits::default(),
+            true,
+            4096,
+            16,
+        )));
+        for id in 1..=(16 * 10 + 5) {
+            let mut record = pool::take();
+            record.span_id = id;
+            pipeline.submit(record);
+        }
+        let (a, b) = (Arc::new(Slow::default()), Arc::new(Slow::default()));
+        let mut worker = Worker {
+            pipeline,
+            exporters: vec![
+                BoxedExporter::new(Shared(Arc::clone(&a))),
+                BoxedExporter::new(Shared(Arc::clone(&b))),
+            ],
+            scope: InstrumentationScope::builder("test").build(),
+            batch: BatchSettings::default(),
+            reports: Reports::default(),
+            recycler: Recycler::default(),
+            strings: Strings::default(),
+        };
+        assert!(worker.export_queued(None));
+        // 11 batches (10 of 16 spans, one of 5), in turns: 6 and 5.
+        for (exporter, calls) in [(&a, 6), (&b, 5)] {
+            assert!(!exporter.overlapped.load(Ordering::SeqCst));
+            assert!(!exporter.busy.load(Ordering::SeqCst), "every export ended");
+            assert_eq!(
+                exporter.calls.load(Ordering::SeqCst),
+                calls,
+                "turns alternate"
+            );
+        }
+        let exported = a.spans.load(Ordering::SeqCst) + b.spans.load(Ordering::SeqCst);
+        assert_eq!(exported, 165);
+        let counters = &pipeline.counters;
+        assert_eq!(counters.exported.load(Ordering::SeqCst), 165);
+        assert_eq!(counters.exporting.load(Ordering::SeqCst), 0);
     }
 }
