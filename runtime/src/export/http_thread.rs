@@ -8,6 +8,7 @@
 //! exporter of its pair (see `flight`). Requests are sent one after the other, in order.
 
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -71,8 +72,9 @@ pub(crate) struct HttpThread {
 }
 
 impl HttpThread {
-    /// Starts the thread with the client it sends with.
-    pub(crate) fn spawn(client: reqwest::blocking::Client) -> std::io::Result<HttpThread> {
+    /// Starts the thread with the client it sends with (reqwest's blocking client: its
+    /// `send_bytes` completes in one poll).
+    pub(crate) fn spawn(client: impl HttpClient + 'static) -> std::io::Result<HttpThread> {
         let (jobs, queue) = mpsc::channel::<Job>();
         thread::Builder::new()
             .name("traced-http".into())
@@ -81,8 +83,11 @@ impl HttpThread {
                     let Some(request) = job.request.take() else {
                         continue;
                     };
-                    // The blocking client's `send_bytes` never awaits: it completes in one poll.
-                    let reply = futures_executor::block_on(client.send_bytes(request));
+                    // A panic in the client fails this request only; the thread goes on (B9).
+                    let reply = catch_unwind(AssertUnwindSafe(|| {
+                        futures_executor::block_on(client.send_bytes(request))
+                    }))
+                    .unwrap_or_else(|_| Err("the HTTP client panicked".into()));
                     job.slot.complete(reply);
                 }
                 // The client is dropped here, off any async runtime, as reqwest requires.
@@ -147,6 +152,41 @@ mod tests {
             .unwrap();
         let reply = futures_executor::block_on(http.send(request));
         assert!(reply.is_err());
+    }
+
+    /// A client whose first request panics.
+    #[derive(Debug, Default)]
+    struct Flaky(std::sync::atomic::AtomicBool);
+
+    type SendFuture<'a> =
+        Pin<Box<dyn Future<Output = Result<Response<Bytes>, HttpError>> + Send + 'a>>;
+
+    impl HttpClient for Flaky {
+        fn send_bytes<'life0, 'async_trait>(
+            &'life0 self,
+            _request: Request<Bytes>,
+        ) -> SendFuture<'async_trait>
+        where
+            'life0: 'async_trait,
+            Self: 'async_trait,
+        {
+            Box::pin(async move {
+                assert!(
+                    self.0.swap(true, std::sync::atomic::Ordering::SeqCst),
+                    "the first request panics"
+                );
+                Ok(Response::new(Bytes::from_static(b"ok")))
+            })
+        }
+    }
+
+    #[test]
+    fn a_panicking_client_fails_one_request_and_the_thread_goes_on() {
+        let http = HttpThread::spawn(Flaky::default()).unwrap();
+        let request = || Request::new(Bytes::from_static(b"x"));
+        assert!(futures_executor::block_on(http.send(request())).is_err());
+        let reply = futures_executor::block_on(http.send(request())).unwrap();
+        assert_eq!(reply.body().as_ref(), b"ok");
     }
 
     #[test]
