@@ -75,7 +75,9 @@ impl OtlpHttpClient {
     }
 }
 
-type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<Response<Bytes>, HttpError>> + Send + 'a>>;
+/// What `HttpClient::send_bytes` returns.
+pub(super) type SendFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Response<Bytes>, HttpError>> + Send + 'a>>;
 
 // `HttpClient` is an `#[async_trait]`; this is the signature that macro produces.
 impl HttpClient for OtlpHttpClient {

@@ -136,6 +136,7 @@ impl Future for Pending {
 
 #[cfg(test)]
 mod tests {
+    use super::super::http_client::SendFuture;
     use super::*;
 
     #[test]
@@ -157,9 +158,6 @@ mod tests {
     /// A client whose first request panics.
     #[derive(Debug, Default)]
     struct Flaky(std::sync::atomic::AtomicBool);
-
-    type SendFuture<'a> =
-        Pin<Box<dyn Future<Output = Result<Response<Bytes>, HttpError>> + Send + 'a>>;
 
     impl HttpClient for Flaky {
         fn send_bytes<'life0, 'async_trait>(
