@@ -21,8 +21,11 @@ fn assert_bounded_exit(place: &str) {
     let _serial = serial();
     for request_timeout in [Some("1000"), None] {
         let receiver = Receiver::hanging();
+        // Three batches of 512: with a 1 s request timeout their requests, sent one after the
+        // other, need 3 s, clearly past the 2 s export timeout (two batches ended right at it,
+        // and whether the flush finished was a matter of milliseconds).
         let mut app = App::new(FAULT_APP)
-            .args([place, "1000"])
+            .args([place, "1500"])
             .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
             .env("OTEL_BSP_EXPORT_TIMEOUT", EXPORT_TIMEOUT_MS.to_string());
         if let Some(timeout) = request_timeout {
