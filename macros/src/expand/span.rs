@@ -20,7 +20,8 @@ pub(super) struct Parts {
     pub(super) span: Ident,
     /// `__traced_on`, the global switch as read once before the span starts (a `Switch`).
     pub(super) on: Ident,
-    /// Statements that declare `__traced_span` and record its attributes.
+    /// Statements that read the switch into `__traced_on`, declare `__traced_span` and record
+    /// its attributes.
     pub(super) start: TokenStream,
 }
 

@@ -217,9 +217,9 @@ impl SpanRecord {
         if len == self.attrs.capacity() {
             self.attrs.reserve(1);
         }
-        // SAFETY: the check above (or `reserve(1)`) leaves room for an element at index `len`; both fields are
-        // written before the length covers them (a panic in `value` leaves the length as it
-        // was, and the key needs no drop).
+        // SAFETY: the check above (or `reserve(1)`) leaves room for an element at index `len`;
+        // both fields are written before the length covers them (a panic in `value` leaves the
+        // length as it was, and the key needs no drop).
         unsafe {
             let slot = self.attrs.as_mut_ptr().add(len);
             std::ptr::write(&raw mut (*slot).0, Cow::Borrowed(key));

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use compact_str::{CompactString, ToCompactString as _};
+use compact_str::{CompactString, ToCompactString};
 
 /// A borrowed, typed attribute value, as handed to a span.
 ///
@@ -274,34 +274,21 @@ impl AttrValue {
         match value {
             Value::Bool(b) => AttrValue::Bool(b),
             Value::I64(i) => AttrValue::I64(i),
-            Value::U64(u) if i64::try_from(u).is_ok() => AttrValue::I64(u as i64),
+            Value::U64(u) => i64::try_from(u).map_or_else(|_| text_of(u), AttrValue::I64),
             Value::F64(f) => AttrValue::F64(f),
+            Value::Char(c) => text_of(c),
             Value::Str(s) => AttrValue::text(truncate(s, max_chars)),
-            other => AttrValue::from_other(other),
+            Value::Ip(ip) => text_of(ip),
+            Value::I128(i) => i64::try_from(i).map_or_else(|_| text_of(i), AttrValue::I64),
+            Value::U128(u) => text_of(u),
         }
     }
+}
 
-    /// What does not map to an OTLP value directly becomes its usual text.
-    #[inline(never)]
-    fn from_other(value: Value<'_>) -> AttrValue {
-        match value {
-            Value::Bool(b) => AttrValue::Bool(b),
-            Value::I64(i) => AttrValue::I64(i),
-            Value::F64(f) => AttrValue::F64(f),
-            Value::U64(u) => match i64::try_from(u) {
-                Ok(i) => AttrValue::I64(i),
-                Err(_) => AttrValue::Str(u.to_compact_string()),
-            },
-            Value::Char(c) => AttrValue::Str(c.to_compact_string()),
-            Value::Str(s) => AttrValue::text(s),
-            Value::Ip(ip) => AttrValue::Str(ip.to_compact_string()),
-            Value::I128(i) => match i64::try_from(i) {
-                Ok(i) => AttrValue::I64(i),
-                Err(_) => AttrValue::Str(i.to_compact_string()),
-            },
-            Value::U128(u) => AttrValue::Str(u.to_compact_string()),
-        }
-    }
+/// What does not map to an OTLP value directly becomes its usual text.
+#[inline(never)]
+fn text_of(value: impl ToCompactString) -> AttrValue {
+    AttrValue::Str(value.to_compact_string())
 }
 
 /// The longest prefix of `s` with at most `max_chars` characters.

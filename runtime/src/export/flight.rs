@@ -25,6 +25,17 @@ pub(crate) enum Landing {
     Panicked(u64),
 }
 
+impl Landing {
+    /// The spans of the batch.
+    pub(crate) fn spans(&self) -> u64 {
+        match self {
+            Landing::Exported(spans) | Landing::Failed(spans, _) | Landing::Panicked(spans) => {
+                *spans
+            }
+        }
+    }
+}
+
 /// An export that has not finished yet; it borrows its exporter.
 pub(crate) struct Flight<'a> {
     future: Pin<Box<dyn Future<Output = OTelSdkResult> + Send + 'a>>,
