@@ -1,11 +1,17 @@
 //! The bridge: spans created with `tracing` (`info_span!`, `#[tracing::instrument]`, libraries
 //! such as tower-http) become engine spans, nested where they run, and engine spans created
-//! inside them nest under them (DESIGN.md, Architecture).
+//! inside them nest under them.
 //!
-//! A tracing span gets its engine frame when it is created (a child of the engine's current
-//! span on that thread). The frame lives in the span's registry extensions while the span is
-//! not entered, and on the thread's span stack while it is, exactly like a `#[child_span]`
-//! future between and during polls. It ends, and is exported, when the tracing span closes.
+//! A tracing span is started as an engine span when it is created (a child of the engine's
+//! current span on that thread) and shared: it may be entered on several threads at once (a
+//! span given to spawned tasks, a thread pool inside `span.in_scope`), and each entry makes it
+//! current on its thread, nested in whatever is current there (entering it again inside
+//! itself is one more level). Fields recorded from any thread reach it. It ends, and is
+//! exported, once, when the tracing span closes. `follows_from` becomes a span link.
+//!
+//! Field values are formatted before anything is locked, and a `Debug` or `Display` that
+//! panics costs that one field: a panic inside the layer would otherwise poison the span's
+//! extensions, and the next exit, run from a guard's `Drop`, would abort the process.
 //!
 //! tracing-opentelemetry's conventions are honoured: a field `otel.name` renames the span,
 //! `otel.kind` sets its kind (`server`, `client`, `producer`, `consumer`, `internal`) and
@@ -13,7 +19,9 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
+use smallvec::SmallVec;
 use tracing_core::field::{Field, Visit};
 use tracing_core::span::{Attributes, Id, Record};
 use tracing_core::{Event, Subscriber};
@@ -21,12 +29,8 @@ use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::config::Limits;
-use crate::engine::pipeline;
-use crate::engine::record::SpanRecord;
-use crate::engine::record::Status;
-use crate::engine::span::{Parent, begin, finish};
-use crate::engine::stack::{self, Frame};
-use crate::engine::{AttrValue, SpanKind};
+use crate::engine::panic::catch_formatting;
+use crate::engine::{AttrValue, Parent, SharedSpan, SpanKind, Started, Update, format, pipeline};
 
 /// The tracing-subscriber layer that turns `tracing` spans into traced spans.
 ///
@@ -55,10 +59,31 @@ impl BridgeLayer {
 }
 
 /// What a bridged span keeps in its registry extensions.
-struct Bridged {
-    span_id: u64,
-    // None while the span is entered (the frame is on the thread's stack then).
-    frame: Option<Frame>,
+struct Bridged(Arc<SharedSpan>);
+
+/// The shared span of tracing span `id`, if it is bridged. The extensions' lock is released
+/// before this returns.
+fn bridged<S>(ctx: &Context<'_, S>, id: &Id) -> Option<Arc<SharedSpan>>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let span = ctx.span(id)?;
+    let extensions = span.extensions();
+    extensions
+        .get::<Bridged>()
+        .map(|bridged| Arc::clone(&bridged.0))
+}
+
+/// Updates for a span: its fields, formatted with no lock held.
+type Updates = SmallVec<[Update; 8]>;
+
+fn collect(limits: Limits, record: impl FnOnce(&mut Fields)) -> Updates {
+    let mut fields = Fields {
+        updates: SmallVec::new(),
+        limits,
+    };
+    record(&mut fields);
+    fields.updates
 }
 
 impl<S> Layer<S> for BridgeLayer
@@ -69,69 +94,46 @@ where
         let Some(pipeline) = pipeline::current() else {
             return;
         };
-        let Some(span) = ctx.span(id) else {
-            return;
-        };
-        // None: an unsampled child of an unsampled span, which its parent stands for.
-        let Some(mut frame) = begin(pipeline, Parent::Current) else {
-            return;
-        };
-        if let Some(record) = &mut frame.record {
-            record.name = Cow::Borrowed(attrs.metadata().name());
-            attrs.record(&mut Fields::new(record, pipeline.limits));
+        let mut started = Started::begin(pipeline, Parent::Current);
+        if let Some(limits) = started.limits() {
+            let name = Update::Name(Cow::Borrowed(attrs.metadata().name()));
+            let fields = collect(limits, |fields| attrs.record(fields));
+            started.apply(std::iter::once(name).chain(fields));
         }
-        let span_id = frame.span_id;
-        span.extensions_mut().insert(Bridged {
-            span_id,
-            frame: Some(frame),
-        });
+        // None: an unsampled child of an unsampled span, which its parent stands for.
+        let Some(shared) = started.share() else {
+            return;
+        };
+        match ctx.span(id) {
+            Some(span) => span.extensions_mut().insert(Bridged(shared)),
+            None => shared.end(),
+        }
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(id) else {
+        let Some(shared) = bridged(&ctx, id) else {
             return;
         };
-        let mut extensions = span.extensions_mut();
-        let Some(bridged) = extensions.get_mut::<Bridged>() else {
-            return;
-        };
-        let record_on = |frame: &mut Frame| {
-            let limits = frame.pipeline.limits;
-            if let Some(record) = &mut frame.record {
-                values.record(&mut Fields::new(record, limits));
-            }
-        };
-        match &mut bridged.frame {
-            Some(frame) => record_on(frame),
-            None => {
-                stack::with_span(bridged.span_id, record_on);
-            }
+        if let Some(limits) = shared.limits() {
+            shared.apply(collect(limits, |fields| values.record(fields)));
+        }
+    }
+
+    fn on_follows_from(&self, id: &Id, follows: &Id, ctx: Context<'_, S>) {
+        if let (Some(span), Some(follows)) = (bridged(&ctx, id), bridged(&ctx, follows)) {
+            span.link_to(&follows);
         }
     }
 
     fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(id) else {
-            return;
-        };
-        // A span entered on two threads at once is current only where it was entered first.
-        if let Some(frame) = span
-            .extensions_mut()
-            .get_mut::<Bridged>()
-            .and_then(|b| b.frame.take())
-        {
-            stack::push(frame);
+        if let Some(shared) = bridged(&ctx, id) {
+            shared.enter();
         }
     }
 
     fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(id) else {
-            return;
-        };
-        let mut extensions = span.extensions_mut();
-        if let Some(bridged) = extensions.get_mut::<Bridged>()
-            && bridged.frame.is_none()
-        {
-            bridged.frame = stack::pop(bridged.span_id);
+        if let Some(shared) = bridged(&ctx, id) {
+            shared.exit();
         }
     }
 
@@ -140,59 +142,48 @@ where
             return;
         };
         let bridged = span.extensions_mut().remove::<Bridged>();
-        if let Some(bridged) = bridged {
-            let frame = bridged.frame.or_else(|| stack::pop(bridged.span_id));
-            if let Some(frame) = frame {
-                finish(frame);
-            }
+        if let Some(Bridged(shared)) = bridged {
+            shared.end();
         }
     }
 
     fn on_event(&self, _event: &Event<'_>, _ctx: Context<'_, S>) {}
 }
 
-/// Records tracing fields as typed attributes (strings cut to the limit).
-struct Fields<'a> {
-    record: &'a mut SpanRecord,
+/// Turns tracing fields into typed attributes (strings cut to the limit) and the `otel.*`
+/// conventions into name, kind and status.
+struct Fields {
+    updates: Updates,
     limits: Limits,
 }
 
-impl<'a> Fields<'a> {
-    fn new(record: &'a mut SpanRecord, limits: Limits) -> Fields<'a> {
-        Fields { record, limits }
-    }
-
+impl Fields {
     fn push(&mut self, field: &Field, value: AttrValue) {
-        self.record.push_attr(
-            Cow::Borrowed(field.name()),
-            value,
-            self.limits.attribute_count,
-        );
+        self.updates
+            .push(Update::Attr(Cow::Borrowed(field.name()), value));
     }
 
     fn push_str(&mut self, field: &Field, value: &str) {
-        let record = &mut *self.record;
-        match field.name() {
-            "otel.name" => record.name = Cow::Owned(value.to_owned()),
-            "otel.kind" => {
-                if let Some(kind) = kind(value) {
-                    record.kind = kind;
-                }
-            }
+        let update = match field.name() {
+            "otel.name" => Update::Name(Cow::Owned(value.to_owned())),
+            "otel.kind" => match kind(value) {
+                Some(kind) => Update::Kind(kind),
+                None => return,
+            },
             "otel.status_code" => {
-                if value.eq_ignore_ascii_case("error") && *record.status() == Status::Unset {
-                    record.extra().status = Status::Error(Cow::Borrowed(""));
+                if !value.eq_ignore_ascii_case("error") {
+                    return;
                 }
+                Update::Error(Cow::Borrowed(""))
             }
-            "otel.status_description" => {
-                record.extra().status = Status::Error(Cow::Owned(value.to_owned()));
-            }
+            "otel.status_description" => Update::Error(Cow::Owned(value.to_owned())),
             _ => {
                 let max = self.limits.attribute_value_length;
                 let value = AttrValue::text(crate::engine::truncate(value, max));
-                self.push(field, value);
+                Update::Attr(Cow::Borrowed(field.name()), value)
             }
-        }
+        };
+        self.updates.push(update);
     }
 }
 
@@ -207,7 +198,7 @@ fn kind(value: &str) -> Option<SpanKind> {
     })
 }
 
-impl Visit for Fields<'_> {
+impl Visit for Fields {
     fn record_f64(&mut self, field: &Field, value: f64) {
         self.push(field, AttrValue::F64(value));
     }
@@ -231,9 +222,11 @@ impl Visit for Fields<'_> {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        // Bounded: a huge Debug value is cut while it is formatted, not after.
+        // Bounded: a huge Debug value is cut while it is formatted, not after. A panicking
+        // one costs this field only.
         let max = self.limits.attribute_value_length;
-        let text = crate::__private::bounded_debug(max, value);
-        self.push_str(field, &text);
+        if let Some(AttrValue::Str(text)) = catch_formatting(|| format::debug(max, value)) {
+            self.push_str(field, &text);
+        }
     }
 }

@@ -2,12 +2,9 @@
 //! later, outgoing messages.
 
 use std::future::Future;
-use std::sync::Arc;
 
-use crate::engine::span::current_context_frame;
-use crate::engine::stack;
-use crate::engine::{InSpan, Span};
-use crate::propagation::{Baggage, Injector, SpanContext};
+use crate::engine::{InSpan, Span, Started};
+use crate::propagation::{Baggage, Injector};
 
 /// Extension methods that put futures inside spans.
 ///
@@ -26,9 +23,10 @@ pub trait FutureExt: Future + Sized {
     /// Makes this thread's current span current on every poll of the future, wherever it is
     /// polled: spans started inside are its children and logs carry its ids. The span itself
     /// is not extended: it ends when its own guard or future ends, and `traced::record` inside
-    /// the future does not reach it.
+    /// the future does not reach it (its guard's [`record`](crate::SpanGuard::record) does,
+    /// on the thread that entered it).
     fn in_current_span(self) -> InSpan<Self> {
-        InSpan::new(self, current_context_frame())
+        Started::stand_in_for_current().wrap(self)
     }
 
     /// Starts `span` and makes it current on every poll of the future; see [`Span::in_span`].
@@ -61,16 +59,6 @@ where
     tokio::spawn(future.in_current_span())
 }
 
-/// The current span as a W3C context, and the baggage in scope, for propagation.
-pub(crate) fn current_context() -> (Option<SpanContext>, Option<Arc<Baggage>>) {
-    stack::with_current(|frame| {
-        let ctx = SpanContext::new(frame.trace_id, frame.span_id, frame.flags)
-            .map(|ctx| ctx.with_trace_state(frame.trace_state.clone()));
-        (ctx, frame.baggage.clone())
-    })
-    .unwrap_or_default()
-}
-
 /// Writes the current span's context (`traceparent`, `tracestate`) into `injector`, with the
 /// active propagators (`OTEL_PROPAGATORS`). Nothing is written outside a span.
 ///
@@ -81,7 +69,7 @@ pub(crate) fn current_context() -> (Option<SpanContext>, Option<Arc<Baggage>>) {
 /// # let _ = headers;
 /// ```
 pub fn inject(injector: &mut (impl Injector + ?Sized)) {
-    let (ctx, baggage) = current_context();
+    let (ctx, baggage) = crate::engine::current_context();
     let empty = Baggage::new();
     crate::propagation::inject_with(
         ctx.as_ref(),
@@ -101,5 +89,7 @@ pub fn inject(injector: &mut (impl Injector + ?Sized)) {
 /// }
 /// ```
 pub fn current_traceparent() -> Option<String> {
-    current_context().0.map(|ctx| ctx.to_traceparent())
+    crate::engine::current_context()
+        .0
+        .map(|ctx| ctx.to_traceparent())
 }

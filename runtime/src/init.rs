@@ -210,7 +210,7 @@ impl Guard {
         ExportStats {
             exported: c.exported.load(Ordering::Relaxed),
             failed: c.export_failed.load(Ordering::Relaxed) + in_flight,
-            dropped: c.dropped_queue_full.sum() + c.dropped_after_shutdown.load(Ordering::Relaxed),
+            dropped: c.dropped(),
         }
     }
 

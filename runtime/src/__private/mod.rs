@@ -15,7 +15,6 @@ pub use outcome::{
     Arg, Outcome, RecordDebugError, RecordDisplayError, RecordNoOutcome, RecordNothing,
     RecordOpaqueError, RecordSpanValue,
 };
-pub(crate) use span::bounded_debug;
 pub use span::{SpanMeta, SpanStart, Switch};
 
 /// The body of a sync traced fn, returned as it is: the `FnOnce` bound makes it an `FnOnce`

@@ -1,21 +1,44 @@
-//! The span engine (DESIGN.md, Architecture): a thread-local current-span stack, compact
-//! records with typed values, the sampling decision at the root, and a bounded hand-off to
-//! one export thread.
+//! The span engine: a thread-local current-span stack, compact records with typed values, the
+//! sampling decision at the root, and a bounded hand-off to one export thread.
+//!
+//! Everything outside this module holds a span through one handle, [`Started`]: a span whose
+//! ids and sampling are decided, with what callers need (is it recording, add attributes, set
+//! an error, run a closure with it current, enter it, wrap a future, share it between threads,
+//! end it). The thread's stack and its frames are private to the engine, and no user code runs
+//! while they, a record or a shared span's lock are borrowed.
 
+mod begin;
+mod builder;
 pub(crate) mod clock;
+mod current;
+pub(crate) mod format;
+mod frame;
+mod guard;
 mod ids;
+mod in_span;
+pub(crate) mod panic;
 pub(crate) mod pipeline;
 pub(crate) mod pool;
 pub(crate) mod record;
 mod sampler;
-pub(crate) mod span;
-pub(crate) mod stack;
+mod shared;
+mod stack;
+mod started;
+mod update;
 mod value;
 
+pub(crate) use begin::Parent;
+pub use builder::Span;
+#[cfg(any(feature = "axum", feature = "reqwest"))]
+pub(crate) use current::set_current_error;
+pub(crate) use current::{current_context, current_ids, record_exception};
+pub use current::{current_span_id, current_trace_id, record};
+pub use guard::SpanGuard;
 pub use ids::{SpanId, TraceId};
-pub use record::CodeLocation;
-pub use record::SpanKind;
-pub use span::{InSpan, Span, SpanGuard, current_span_id, current_trace_id, record};
-pub(crate) use span::{current_ids, record_exception};
+pub use in_span::InSpan;
+pub use record::{CodeLocation, SpanKind};
+pub(crate) use shared::SharedSpan;
+pub(crate) use started::Started;
+pub(crate) use update::Update;
 pub(crate) use value::{AttrValue, truncate};
 pub use value::{SpanValue, Value};

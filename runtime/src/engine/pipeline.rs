@@ -20,6 +20,8 @@ pub(crate) struct Counters {
     pub(crate) dropped_queue_full: Striped,
     /// Spans ended after shutdown began.
     pub(crate) dropped_after_shutdown: AtomicU64,
+    /// Spans entered on a thread whose stack was full (see `stack::MAX_DEPTH`).
+    pub(crate) dropped_too_deep: AtomicU64,
     /// Spans handed to the exporter and accepted.
     pub(crate) exported: AtomicU64,
     /// Spans the exporter failed on (error or panic).
@@ -27,6 +29,15 @@ pub(crate) struct Counters {
     /// Spans the export thread has taken off the queue and not finished exporting: lost if
     /// the guard stops waiting for them.
     pub(crate) exporting: AtomicU64,
+}
+
+impl Counters {
+    /// Spans dropped before export, whatever the reason.
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped_queue_full.sum()
+            + self.dropped_after_shutdown.load(Ordering::Relaxed)
+            + self.dropped_too_deep.load(Ordering::Relaxed)
+    }
 }
 
 /// A counter spread over cache lines, so threads that add to it at once do not contend for

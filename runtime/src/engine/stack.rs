@@ -1,46 +1,30 @@
-//! The current span of each thread: a stack of small frames. A sampled span's frame points to
-//! its record (a recycled heap record, see `pool`), so recording an attribute or an error is a
+//! The current span of each thread: a stack of frames. A sampled span's frame points to its
+//! record (a recycled heap record, see `pool`), so recording an attribute or an error is a
 //! write to memory only this thread touches, with no lock, and making a span current or not
 //! moves a few words, never the record.
+//!
+//! The stack is a `RefCell`, borrowed only inside the functions of this module and the
+//! closures the engine passes them. Those never run user code (a `SpanValue`, a `Display`, a
+//! subscriber, a `Drop` of the user's): values are computed before the stack is borrowed,
+//! frames taken off the stack are dropped after the borrow ends. So no borrow is outstanding
+//! when any other code of this thread runs, whatever that code does (re-enters traced,
+//! suspends a stackful coroutine, panics): taking the borrow cannot fail, which is what
+//! dropping an [`InPlace`] entry relies on. (The global allocator may run under the borrow,
+//! when a record grows; an allocator is `unsafe` code that must not unwind, and one that logs
+//! through traced finds the stack borrowed and is simply not traced.)
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ptr::NonNull;
-use std::sync::Arc;
 
-use crate::propagation::{Baggage, TraceState};
+use super::frame::Frame;
 
-use super::pipeline::Pipeline;
-use super::pool::Recycled;
-
-/// A current span: its context (what children, logs and outgoing calls need) and, when it is
-/// sampled, its record. 64 bytes: it is copied onto the stack and off it for every sync span.
-#[derive(Debug)]
-pub(crate) struct Frame {
-    pub(crate) trace_id: u128,
-    pub(crate) span_id: u64,
-    /// W3C trace flags; the sampled bit says whether the trace is sampled.
-    pub(crate) flags: u8,
-    pub(crate) pipeline: &'static Pipeline,
-    /// The W3C `tracestate` of the trace, inherited by children and sent on outgoing calls.
-    pub(crate) trace_state: TraceState,
-    /// W3C baggage in scope: inherited by children, sent on outgoing calls. Shared, because
-    /// it rarely changes and is read on every outgoing request.
-    pub(crate) baggage: Option<Arc<Baggage>>,
-    /// The record of a sampled span. `None` for spans that are not sampled (they carry ids for
-    /// logs and propagation but record nothing and are never exported) and for context frames.
-    pub(crate) record: Option<Recycled>,
-}
-
-impl Frame {
-    /// Whether this span records and is exported.
-    #[inline]
-    pub(crate) fn recording(&self) -> bool {
-        self.record.is_some()
-    }
-}
+/// Frames a thread's stack holds at most. Deeper spans are not made current (and a sync one
+/// is dropped and counted): a guard leaked with `mem::forget` stays on the stack forever, and
+/// without a bound 200 000 of them held 81 MB.
+pub(super) const MAX_DEPTH: usize = 4096;
 
 /// An entry of a thread's stack: a frame moved in (sync spans, between guard and drop), or one
-/// that stays where it is, in a future being polled (see [`push_in_place`]).
+/// that stays where it is, in a future being polled (see [`enter_in_place`]).
 #[derive(Debug)]
 enum Entry {
     Owned(Frame),
@@ -52,80 +36,140 @@ impl Entry {
     fn frame(&mut self) -> &mut Frame {
         match self {
             Entry::Owned(frame) => frame,
-            // SAFETY: an `InPlace` entry is on the stack only during the poll that pushed it,
-            // while the frame it points to cannot move or be dropped (see `push_in_place`).
+            // SAFETY: an `InPlace` entry is on the stack only while the frame it points to
+            // cannot move or be dropped (the contract of `enter_in_place`), and the `&mut` lives
+            // only during this module's borrow of the stack, which runs no other code.
             Entry::InPlace(frame) => unsafe { frame.as_mut() },
         }
     }
 }
 
+struct Stack {
+    entries: RefCell<Vec<Entry>>,
+    /// Set by the panic hook; cleared when a span is entered or left outside an unwinding,
+    /// which only happens once the panic was caught. While it is set, spans that an unwinding
+    /// ends may take the message the hook stashed (see `panic`).
+    panic_fresh: Cell<bool>,
+}
+
 thread_local! {
-    static STACK: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
+    static STACK: Stack = const {
+        Stack {
+            entries: RefCell::new(Vec::new()),
+            panic_fresh: Cell::new(false),
+        }
+    };
+}
+
+/// Why [`push`] did not make a frame current.
+#[derive(Debug)]
+pub(super) enum NotPushed {
+    /// The stack holds [`MAX_DEPTH`] frames: the frame is handed back.
+    Full(Frame),
+    /// The thread's stack is gone (the thread is exiting): the frame was dropped, which ended
+    /// its span.
+    Gone,
 }
 
 /// Makes `frame` the current span of this thread.
 #[inline]
-pub(crate) fn push(frame: Frame) {
-    // `try_with`: during thread-local destruction the span is simply not made current.
-    let _ = STACK.try_with(|stack| {
-        if let Ok(mut stack) = stack.try_borrow_mut() {
-            stack.push(Entry::Owned(frame));
-        }
-    });
+pub(super) fn push(frame: Frame) -> Result<(), NotPushed> {
+    // If the thread-local is gone, the closure and the frame it holds are dropped.
+    STACK
+        .try_with(|stack| {
+            let Ok(mut entries) = stack.entries.try_borrow_mut() else {
+                return Err(NotPushed::Full(frame));
+            };
+            if entries.len() >= MAX_DEPTH {
+                return Err(NotPushed::Full(frame));
+            }
+            entries.push(Entry::Owned(frame));
+            drop(entries);
+            calm(stack);
+            Ok(())
+        })
+        .unwrap_or(Err(NotPushed::Gone))
 }
 
-/// Makes the frame `frame` points to current without moving it: a future's span during one
-/// poll, so each poll moves a pointer and not the frame.
+/// Makes the frame `frame` points to current without moving it, until the returned entry is
+/// dropped: a future's span during one poll, so each poll moves a pointer and not the frame.
+/// `None` when it could not (the stack is full, or gone): the span is not current then.
 ///
 /// # Safety
 ///
-/// The frame must stay where it is, unaliased, until [`pop_in_place`] removes it, and that must
-/// happen before it can move or be dropped: the caller pushes it at the start of a poll of the
-/// pinned future that holds it and pops it before the poll returns or unwinds.
+/// The frame must stay where it is, and be accessed by nothing else, until the returned entry
+/// is dropped, and that must happen before the frame can move or be dropped. The callers hold
+/// the frame's owner pinned or mutably borrowed for the whole poll (or scope) and keep the
+/// entry in a local, dropped when the poll returns or unwinds. A stackful coroutine suspended
+/// inside and never resumed keeps the frame's memory alive (its stack is leaked), or unwinds
+/// through the local when it is dropped.
 #[inline]
-pub(crate) unsafe fn push_in_place(frame: NonNull<Frame>) -> bool {
-    STACK
-        .try_with(|stack| match stack.try_borrow_mut() {
-            Ok(mut stack) => {
-                stack.push(Entry::InPlace(frame));
-                true
-            }
-            Err(_) => false,
-        })
-        .unwrap_or(false)
-}
-
-/// Removes the entry [`push_in_place`] made for `frame`.
-#[inline]
-pub(crate) fn pop_in_place(frame: NonNull<Frame>) {
-    let _ = STACK.try_with(|stack| {
-        let Ok(mut stack) = stack.try_borrow_mut() else {
-            return;
-        };
-        let here = |entry: &Entry| matches!(entry, Entry::InPlace(p) if *p == frame);
-        if stack.last().is_some_and(here) {
-            stack.pop();
-        } else if let Some(index) = stack.iter().rposition(here) {
-            stack.remove(index);
-        }
-    });
-}
-
-/// Removes the frame of span `span_id` (moved in with [`push`]). Spans normally end in reverse
-/// order of entering; one that does not (a guard kept past an inner one) is found and removed
-/// from the middle.
-#[inline]
-pub(crate) fn pop(span_id: u64) -> Option<Frame> {
+pub(super) unsafe fn enter_in_place(frame: NonNull<Frame>) -> Option<InPlace> {
     STACK
         .try_with(|stack| {
-            let mut stack = stack.try_borrow_mut().ok()?;
-            let owned = |entry: &Entry| matches!(entry, Entry::Owned(f) if f.span_id == span_id);
-            let index = if stack.last().is_some_and(owned) {
-                stack.len() - 1
-            } else {
-                stack.iter().rposition(owned)?
+            let mut entries = stack.entries.try_borrow_mut().ok()?;
+            if entries.len() >= MAX_DEPTH {
+                return None;
+            }
+            entries.push(Entry::InPlace(frame));
+            drop(entries);
+            calm(stack);
+            Some(InPlace(frame))
+        })
+        .ok()
+        .flatten()
+}
+
+/// An entry made by [`enter_in_place`]; dropping it removes the entry, wherever it is (entries
+/// are normally removed in reverse order; a coroutine resumed out of order, or a guard kept
+/// past an inner span, leaves them otherwise).
+#[derive(Debug)]
+#[must_use = "the frame stops being current when this is dropped"]
+pub(super) struct InPlace(NonNull<Frame>);
+
+impl Drop for InPlace {
+    #[inline]
+    fn drop(&mut self) {
+        let frame = self.0;
+        // Once the thread-local is destroyed, so is every entry: nothing is left pointing.
+        let _ = STACK.try_with(|stack| {
+            let Ok(mut entries) = stack.entries.try_borrow_mut() else {
+                // Unreachable: no code but this module's runs while the stack is borrowed (see
+                // the module's documentation), so no borrow is outstanding here. Leaving the
+                // entry would leave a pointer to a frame about to be freed: this is an
+                // assertion, and aborting is the only sound way out of it.
+                std::process::abort();
             };
-            match stack.remove(index) {
+            let here = |entry: &Entry| matches!(entry, Entry::InPlace(p) if *p == frame);
+            if entries.last().is_some_and(here) {
+                entries.pop();
+            } else if let Some(index) = entries.iter().rposition(here) {
+                entries.remove(index);
+            }
+            drop(entries);
+            calm(stack);
+        });
+    }
+}
+
+/// Removes the frame of span `span_id` that [`push`] moved in. Spans normally end in reverse
+/// order of entering; one that does not (a guard kept past an inner one) is found and removed
+/// from the middle. The caller drops the frame, after the stack's borrow has ended.
+#[inline]
+pub(super) fn pop(span_id: u64) -> Option<Frame> {
+    STACK
+        .try_with(|stack| {
+            let mut entries = stack.entries.try_borrow_mut().ok()?;
+            let owned = |entry: &Entry| matches!(entry, Entry::Owned(f) if f.span_id == span_id);
+            let index = if entries.last().is_some_and(owned) {
+                entries.len() - 1
+            } else {
+                entries.iter().rposition(owned)?
+            };
+            let entry = entries.remove(index);
+            drop(entries);
+            calm(stack);
+            match entry {
                 Entry::Owned(frame) => Some(frame),
                 Entry::InPlace(_) => None,
             }
@@ -134,24 +178,25 @@ pub(crate) fn pop(span_id: u64) -> Option<Frame> {
         .flatten()
 }
 
-/// Runs `f` on the current span of this thread, if there is one.
+/// Runs `f` on the current span of this thread, if there is one. `f` must not run user code.
 #[inline]
-pub(crate) fn with_current<R>(f: impl FnOnce(&mut Frame) -> R) -> Option<R> {
+pub(super) fn with_current<R>(f: impl FnOnce(&mut Frame) -> R) -> Option<R> {
     STACK
         .try_with(|stack| {
-            let mut stack = stack.try_borrow_mut().ok()?;
-            stack.last_mut().map(|entry| f(entry.frame()))
+            let mut entries = stack.entries.try_borrow_mut().ok()?;
+            entries.last_mut().map(|entry| f(entry.frame()))
         })
         .ok()
         .flatten()
 }
 
-/// Runs `f` on the frame of span `span_id`, wherever it is on this thread's stack.
-pub(crate) fn with_span<R>(span_id: u64, f: impl FnOnce(&mut Frame) -> R) -> Option<R> {
+/// Runs `f` on the innermost frame of span `span_id`, wherever it is on this thread's stack.
+/// `f` must not run user code.
+pub(super) fn with_span<R>(span_id: u64, f: impl FnOnce(&mut Frame) -> R) -> Option<R> {
     STACK
         .try_with(|stack| {
-            let mut stack = stack.try_borrow_mut().ok()?;
-            stack
+            let mut entries = stack.entries.try_borrow_mut().ok()?;
+            entries
                 .iter_mut()
                 .rev()
                 .map(Entry::frame)
@@ -162,9 +207,48 @@ pub(crate) fn with_span<R>(span_id: u64, f: impl FnOnce(&mut Frame) -> R) -> Opt
         .flatten()
 }
 
+/// Runs `f` on the innermost frame of span `span_id` that records: the span's own frame, past
+/// the frames that only stand for it (same id, nothing recorded). `f` must not run user code.
+pub(super) fn with_recording<R>(span_id: u64, f: impl FnOnce(&mut Frame) -> R) -> Option<R> {
+    STACK
+        .try_with(|stack| {
+            let mut entries = stack.entries.try_borrow_mut().ok()?;
+            entries
+                .iter_mut()
+                .rev()
+                .map(Entry::frame)
+                .find(|frame| frame.span_id == span_id && frame.is_recording())
+                .map(f)
+        })
+        .ok()
+        .flatten()
+}
+
+/// A span is entered or left: outside an unwinding, that means any panic seen before was
+/// caught, so its message no longer belongs to spans that end now.
+#[inline(always)]
+fn calm(stack: &Stack) {
+    if stack.panic_fresh.get() && !std::thread::panicking() {
+        stack.panic_fresh.set(false);
+    }
+}
+
+/// The panic hook stashed a message for the unwinding that follows.
+pub(super) fn set_panic_fresh() {
+    let _ = STACK.try_with(|stack| stack.panic_fresh.set(true));
+}
+
+/// Whether the stashed panic message belongs to the unwinding under way (see `Stack`).
+pub(super) fn panic_is_fresh() -> bool {
+    STACK
+        .try_with(|stack| stack.panic_fresh.get())
+        .unwrap_or(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::frame::Recording;
     use crate::engine::pipeline::inert;
     use crate::propagation::TraceState;
 
@@ -176,7 +260,7 @@ mod tests {
             pipeline: inert(),
             trace_state: TraceState::EMPTY,
             baggage: None,
-            record: None,
+            recording: Recording::Nothing,
         }
     }
 
@@ -187,18 +271,17 @@ mod tests {
     #[test]
     fn frames_in_place_and_moved_in_nest_and_unwind_in_any_order() {
         let mut outer = frame(1);
-        let outer_ptr = NonNull::from(&mut outer);
         // SAFETY: `outer` stays put and is popped below, before it is dropped.
-        assert!(unsafe { push_in_place(outer_ptr) });
+        let entry = unsafe { enter_in_place(NonNull::from(&mut outer)) }.unwrap();
         assert_eq!(current(), Some(1));
-        push(frame(2));
+        push(frame(2)).unwrap();
         assert_eq!(current(), Some(2));
         with_current(|f| f.flags = 7);
-        assert_eq!(with_span(1, |f| f.span_id), Some(1));
+        assert_eq!(with_span(2, |f| f.flags), Some(7));
         // The frame in place is not popped as a moved-in frame.
         assert!(pop(1).is_none());
         // Removed from under the moved-in frame, which stays current.
-        pop_in_place(outer_ptr);
+        drop(entry);
         assert_eq!(current(), Some(2));
         let moved = pop(2).expect("moved-in frame");
         assert_eq!(moved.flags, 7);
@@ -208,12 +291,46 @@ mod tests {
     #[test]
     fn writes_through_the_stack_reach_the_frame_in_place() {
         let mut f = frame(3);
-        let ptr = NonNull::from(&mut f);
         // SAFETY: `f` stays put and is popped before it is used again.
-        assert!(unsafe { push_in_place(ptr) });
+        let entry = unsafe { enter_in_place(NonNull::from(&mut f)) }.unwrap();
         with_current(|frame| frame.flags = 1);
-        pop_in_place(ptr);
+        drop(entry);
         assert_eq!(f.flags, 1);
+        assert_eq!(current(), None);
+    }
+
+    #[test]
+    fn a_full_stack_hands_frames_back() {
+        std::thread::spawn(|| {
+            for id in 1..=MAX_DEPTH as u64 {
+                push(frame(id)).unwrap();
+            }
+            let Err(NotPushed::Full(back)) = push(frame(0)) else {
+                panic!("the stack is full");
+            };
+            assert_eq!(back.span_id, 0);
+            let mut in_place = frame(u64::MAX);
+            // SAFETY: not pushed, as the assertion shows.
+            assert!(unsafe { enter_in_place(NonNull::from(&mut in_place)) }.is_none());
+            assert_eq!(current(), Some(MAX_DEPTH as u64));
+        })
+        .join()
+        .unwrap();
+    }
+
+    #[test]
+    fn a_recording_frame_is_found_past_a_stand_in_with_its_id() {
+        let mut own = frame(5);
+        own.recording = Recording::Own(crate::engine::pool::take());
+        push(own).unwrap();
+        let stand_in = with_current(|f| f.stand_in()).unwrap();
+        assert!(!stand_in.is_recording());
+        push(stand_in).unwrap();
+        assert_eq!(with_span(5, |f| f.is_recording()), Some(false));
+        assert_eq!(with_recording(5, |f| f.is_recording()), Some(true));
+        drop(pop(5));
+        // Dropped without exporting: the inert pipeline exports nothing.
+        drop(pop(5));
         assert_eq!(current(), None);
     }
 }

@@ -261,8 +261,7 @@ impl WorkerHandle {
         ShutdownReport {
             exported: counters.exported.load(Ordering::Relaxed),
             failed: counters.export_failed.load(Ordering::Relaxed) + left,
-            dropped: counters.dropped_queue_full.sum()
-                + counters.dropped_after_shutdown.load(Ordering::Relaxed),
+            dropped: counters.dropped(),
             completed,
         }
     }

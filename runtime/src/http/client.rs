@@ -11,9 +11,7 @@ use reqwest::{Method, Request, Response, Url};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, Middleware, Next, Result};
 
 use super::semconv::{known_method, protocol_version};
-use crate::Span;
-use crate::engine::span::set_current_error;
-use crate::engine::{SpanId, SpanKind, current_span_id, record, stack};
+use crate::engine::{Span, SpanKind, record, set_current_error};
 use targets::Targets;
 
 #[doc(no_inline)]
@@ -155,13 +153,15 @@ impl Middleware for TracingMiddleware {
         next: Next<'_>,
     ) -> Result<Response> {
         let method = known_method(req.method());
-        let outer = current_span_id();
-        let span = Span::child(method.unwrap_or("HTTP")).kind(SpanKind::Client);
+        let span = Span::child(method.unwrap_or("HTTP"))
+            .kind(SpanKind::Client)
+            .start();
+        // Attributes are built only when the span records: an unsampled or disabled span costs
+        // no redaction.
+        let recording = span.is_recording();
         let propagate = self.targets.allows(req.url().host_str());
         let traced = async move {
-            // Attributes are built only when the span records: an unsampled or disabled span
-            // costs no redaction.
-            let url = is_recording(outer).then(|| req.url().clone());
+            let url = recording.then(|| req.url().clone());
             if let Some(url) = &url {
                 self.record_request(req.method(), method, url);
             }
@@ -176,7 +176,7 @@ impl Middleware for TracingMiddleware {
                 None => result,
             }
         };
-        span.in_span(traced).await
+        span.wrap(traced).await
     }
 }
 
@@ -256,15 +256,6 @@ impl TracingMiddleware {
         };
         (err, description)
     }
-}
-
-/// Whether the client span started and records (it is inert when tracing is off, and records
-/// nothing when unsampled).
-fn is_recording(outer: Option<SpanId>) -> bool {
-    stack::with_current(|frame| {
-        frame.recording() && outer.is_none_or(|outer| outer.0 != frame.span_id)
-    })
-    .unwrap_or(false)
 }
 
 /// `error.type` for a transport error: a low-cardinality kind, never a message.

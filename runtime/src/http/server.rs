@@ -13,8 +13,8 @@ use tower_service::Service;
 
 use self::exclusions::Exclusions;
 pub use self::future::ServerFuture;
+use crate::engine::Started;
 use crate::engine::pipeline;
-use crate::engine::span::remote_context_frame;
 
 /// A tower [`Layer`] that makes one server span per request, continuing the caller's trace.
 ///
@@ -220,13 +220,14 @@ where
         let inner = &mut self.inner;
         let excluded = settings.exclusions.matches(req.uri().path());
         if !excluded && pipeline::current().is_some() {
-            let frame = future::start(request::server_span(&req));
-            return ServerFuture::new(frame, true, settings.echo_traceparent, || inner.call(req));
+            let span = request::server_span(&req).start();
+            return ServerFuture::new(span, true, settings.echo_traceparent, || inner.call(req));
         }
         // No span here, but the caller's context (and baggage) is current below: excluded paths
-        // still join the trace, and propagation works with tracing off (SPEC-NOTES P5).
+        // still join the trace, and propagation works with tracing off (`OTEL_SDK_DISABLED`
+        // disables the SDK, not the propagators: OpenTelemetry SDK configuration, "General").
         let extracted = crate::propagation::extract(req.headers());
-        let frame = remote_context_frame(extracted.context, extracted.baggage);
-        ServerFuture::new(frame, false, false, || inner.call(req))
+        let context = Started::remote_context(extracted.context, extracted.baggage);
+        ServerFuture::new(context, false, false, || inner.call(req))
     }
 }

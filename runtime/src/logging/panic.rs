@@ -1,11 +1,13 @@
 //! The panic hook: one error line with the current span's ids and the panic's location, and
-//! the current span marked as failed, before the previous hook runs as usual.
+//! the span half (`engine::panic`: the current span marked as failed, the message kept for the
+//! spans the unwinding ends), before the previous hook runs as usual.
 
 use std::cell::Cell;
 use std::panic::PanicHookInfo;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::PANIC_TARGET;
+use crate::engine::panic;
 
 /// Our hook is in the chain; installing again would log every panic twice.
 static INSTALLED: AtomicBool = AtomicBool::new(false);
@@ -33,15 +35,9 @@ fn log_panic(info: &PanicHookInfo<'_>) {
     if LOGGING_PANIC.try_with(|flag| flag.replace(true)) != Ok(false) {
         return;
     }
-    // `PanicHookInfo::payload_as_str` would do this, but needs Rust 1.91 (our MSRV is 1.88).
     let payload = info.payload();
-    let message = match payload.downcast_ref::<&str>() {
-        Some(message) => message,
-        None => payload
-            .downcast_ref::<String>()
-            .map_or("Box<dyn Any>", String::as_str),
-    };
-    crate::engine::record_exception("panic", message);
+    let message = panic::payload_text(payload).unwrap_or("Box<dyn Any>");
+    panic::on_panic_hook(payload);
 
     let thread = std::thread::current();
     let thread_name = thread.name().unwrap_or("<unnamed>");

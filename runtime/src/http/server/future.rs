@@ -2,7 +2,6 @@
 //! inner service answers, and the span (or the incoming context) current during the inner
 //! `call` too.
 
-use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
@@ -11,9 +10,8 @@ use std::task::{Context, Poll};
 
 use http::{HeaderName, HeaderValue, Response};
 
-use crate::engine::span::{finish, set_current_error};
-use crate::engine::stack::{self, Frame};
-use crate::engine::{InSpan, Span, record, record_exception};
+use crate::engine::panic::{GENERIC, payload_text};
+use crate::engine::{InSpan, Started, record, record_exception, set_current_error};
 
 pin_project_lite::pin_project! {
     /// The future of a [`ServerService`](super::ServerService) call: the inner service's
@@ -42,25 +40,29 @@ pin_project_lite::pin_project! {
 }
 
 impl<F> ServerFuture<F> {
-    /// Calls the inner service with `frame` current and wraps its future. `frame` is the server
-    /// span (`recorded`), or the caller's context when no span is made (excluded path, tracing
-    /// off), or nothing.
+    /// Calls the inner service with `span` current and wraps its future. `span` is the server
+    /// span (`recorded`), or the caller's context standing in when no span is made (excluded
+    /// path, tracing off), or nothing.
+    ///
+    /// tower-http's `TraceLayer` enters its span around `call` too: services that do work
+    /// there, such as hyper's `service_fn`, are inside it. If `call` panics, the span ends,
+    /// marked by the unwinding.
     pub(super) fn new(
-        frame: Option<Frame>,
+        mut span: Started,
         recorded: bool,
         echo: bool,
         call: impl FnOnce() -> F,
     ) -> ServerFuture<F> {
-        let (inner, frame) = call_in(frame, call);
-        // Without a frame of ours, "current" is whatever encloses the caller: record nothing.
-        let recorded = recorded && frame.is_some();
+        // Without a span of ours, "current" is whatever encloses the caller: record nothing.
+        let recorded = recorded && !span.is_off();
+        let inner = span.in_scope(call);
         let outcome = Outcome {
             inner,
             recorded,
             echo: echo && recorded,
         };
         ServerFuture {
-            inner: InSpan::new(outcome, frame),
+            inner: span.wrap(outcome),
         }
     }
 }
@@ -80,41 +82,6 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         self.project().inner.poll(cx)
     }
-}
-
-/// Starts `span` and takes its frame off this thread's stack, to be made current around the
-/// inner `call` and then by the [`InSpan`]. `None` when tracing is off.
-pub(super) fn start(span: Span) -> Option<Frame> {
-    let guard = span.enter();
-    let frame = stack::pop(guard.span_id()?.to_u64());
-    // The frame is ours now: the guard finds nothing to end when it drops.
-    drop(guard);
-    frame
-}
-
-/// Runs `call` with `frame` current (tower-http's `TraceLayer` enters its span around `call`
-/// too: services that do work there, such as hyper's `service_fn`, are inside it), and takes
-/// the frame back.
-fn call_in<R>(frame: Option<Frame>, call: impl FnOnce() -> R) -> (R, Option<Frame>) {
-    let Some(frame) = frame else {
-        return (call(), None);
-    };
-    // Ids of ours are unique on the stack; a baggage-only context frame has id 0, and is on top.
-    let span_id = frame.span_id;
-    stack::push(frame);
-    // Only dropped when `call` panics: the span ends there, marked by the unwinding.
-    struct Unwinding(u64);
-    impl Drop for Unwinding {
-        fn drop(&mut self) {
-            if let Some(frame) = stack::pop(self.0) {
-                finish(frame);
-            }
-        }
-    }
-    let unwinding = Unwinding(span_id);
-    let result = call();
-    std::mem::forget(unwinding);
-    (result, stack::pop(span_id))
 }
 
 pin_project_lite::pin_project! {
@@ -148,7 +115,7 @@ where
             Ok(Poll::Ready(result)) => result,
             Err(payload) => {
                 record("error.type", "panic");
-                record_exception("panic", panic_message(&*payload));
+                record_exception(GENERIC, payload_text(&*payload).unwrap_or(GENERIC));
                 resume_unwind(payload)
             }
         };
@@ -183,12 +150,4 @@ fn record_response<B>(response: &mut Response<B>, echo: bool) {
             .headers_mut()
             .insert(HeaderName::from_static("traceparent"), value);
     }
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("panicked")
 }

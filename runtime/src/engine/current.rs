@@ -1,0 +1,114 @@
+//! The current span of this thread, as the rest of the crate and users see it: its ids, its
+//! context for propagation, and recording on it.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use crate::propagation::{Baggage, SpanContext};
+
+use super::clock;
+use super::ids::{SpanId, TraceId};
+use super::record::Status;
+use super::stack;
+use super::value::{AttrValue, SpanValue};
+
+/// Adds an attribute to the current span of this thread, if there is one and it records.
+///
+/// The value is computed first, with the current span as it is at the call (a span made inside
+/// `span_value` is its child), and then recorded on that span. Inside a future wrapped with
+/// [`in_current_span`](crate::FutureExt::in_current_span), the current span stands for the
+/// span it was carried from and does not record: use that span's guard
+/// ([`SpanGuard::record`](crate::SpanGuard::record)).
+///
+/// ```
+/// let _guard = traced::Span::root("job").enter();
+/// traced::record("rows", 128_u32);
+/// ```
+pub fn record(key: impl Into<Cow<'static, str>>, value: impl SpanValue) {
+    record_to(Target::Current, key, &value);
+}
+
+/// The span [`record_to`] records on.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Target {
+    /// This thread's current span.
+    Current,
+    /// The span with this id (a guard's), wherever it is on this thread's stack.
+    Span(u64),
+}
+
+/// Finds the span first, computes the value (user code, with nothing borrowed), then records.
+pub(super) fn record_to(target: Target, key: impl Into<Cow<'static, str>>, value: &dyn SpanValue) {
+    let limits_of = |frame: &mut super::frame::Frame| (frame.span_id, frame.pipeline.limits);
+    let found = match target {
+        Target::Current => {
+            stack::with_current(|frame| frame.is_recording().then(|| limits_of(frame))).flatten()
+        }
+        Target::Span(span_id) => stack::with_recording(span_id, limits_of),
+    };
+    let Some((span_id, limits)) = found else {
+        return;
+    };
+    let key = key.into();
+    let Some(value) = value.span_value() else {
+        return;
+    };
+    let value = AttrValue::from_value(value, limits.attribute_value_length);
+    stack::with_recording(span_id, |frame| {
+        frame.with_record(|record, limits| record.push_attr(key, value, limits.attribute_count))
+    });
+}
+
+/// The trace id of this thread's current span, if there is one.
+///
+/// ```
+/// let _guard = traced::Span::root("job").enter();
+/// println!("trace {:?}", traced::current_trace_id());
+/// ```
+pub fn current_trace_id() -> Option<TraceId> {
+    stack::with_current(|frame| TraceId(frame.trace_id))
+}
+
+/// The id of this thread's current span, if there is one.
+///
+/// ```
+/// assert_eq!(traced::current_span_id(), None); // no span here
+/// ```
+pub fn current_span_id() -> Option<SpanId> {
+    stack::with_current(|frame| SpanId(frame.span_id))
+}
+
+/// Trace id and span id of this thread's current span, for log correlation.
+pub(crate) fn current_ids() -> Option<(u128, u64)> {
+    stack::with_current(|frame| (frame.trace_id, frame.span_id))
+}
+
+/// The current span as a W3C context, and the baggage in scope, for propagation.
+pub(crate) fn current_context() -> (Option<SpanContext>, Option<Arc<Baggage>>) {
+    stack::with_current(|frame| (frame.context(), frame.baggage.clone())).unwrap_or_default()
+}
+
+/// Sets status Error on the current span without an exception event: for outcomes that are
+/// errors by convention (an HTTP 5xx response) rather than by a raised error.
+#[cfg_attr(
+    not(any(feature = "axum", feature = "reqwest")),
+    expect(dead_code, reason = "used by the HTTP integrations only")
+)]
+pub(crate) fn set_current_error(description: &str) {
+    stack::with_current(|frame| {
+        frame.with_record(|record, _| {
+            if !record.is_error() {
+                record.extra().status = Status::Error(Cow::Owned(description.to_owned()));
+            }
+        })
+    });
+}
+
+/// Sets status Error and adds an `exception` event on the current span (a traced function
+/// returned an `Err`). The message is formatted by the caller, before.
+pub(crate) fn record_exception(exception_type: &str, message: &str) {
+    let now = clock::ticks();
+    stack::with_current(|frame| {
+        frame.with_record(|record, _| record.record_exception(exception_type, message, now))
+    });
+}

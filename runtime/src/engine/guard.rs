@@ -1,0 +1,116 @@
+//! Keeping a sync span current: the guard `Span::enter` and the macros return.
+
+use std::borrow::Cow;
+use std::marker::PhantomData;
+
+use super::current::{self, Target};
+use super::ids::{SpanId, TraceId};
+use super::stack;
+use super::value::SpanValue;
+
+/// Keeps a span current on this thread; the span ends when the guard is dropped.
+///
+/// Not `Send`: a span entered on a thread is current on that thread only. Use
+/// [`Span::in_span`](crate::Span::in_span) for futures.
+///
+/// ```
+/// let guard = traced::Span::root("job").enter();
+/// guard.record("rows", 3_u32);
+/// assert_eq!(traced::current_span_id(), guard.span_id());
+/// drop(guard); // the span ends here
+/// ```
+///
+/// # Hazards
+///
+/// Like `tracing`'s `Entered`, the guard must be dropped on the thread and in the scope that
+/// entered it:
+///
+/// - **Leaked with `mem::forget`**, its span stays current on the thread for good: unrelated
+///   work there later becomes part of its trace, until the thread exits (when the span is
+///   exported). Memory stays bounded: a thread keeps at most 4096 spans current, deeper ones
+///   are dropped and counted in [`ExportStats::dropped`](crate::ExportStats), and the first
+///   such drop is logged. A span started with [`Span::root`](crate::Span::root) is still a
+///   root.
+/// - **Held across `.await`** (possible on a single-threaded executor with `spawn_local`,
+///   since the guard is not `Send`), its span is current for whatever that thread polls while
+///   the task waits, so other tasks' spans and logs join its trace. Wrap the future with
+///   [`Span::in_span`](crate::Span::in_span) instead, and let clippy catch the mistake: in
+///   `clippy.toml`,
+///
+///   ```toml
+///   await-holding-invalid-types = [
+///       { path = "traced::SpanGuard", reason = "use `Span::in_span` for async code" },
+///   ]
+///   ```
+#[derive(Debug)]
+#[must_use = "the span ends when the guard is dropped; bind it with `let _guard = …`"]
+pub struct SpanGuard {
+    // 0 when the span is inert (tracing off, or the span could not be entered) or inherited.
+    span_id: u64,
+    // The span is an unsampled child of an unsampled span: its parent's frame stands for it.
+    inherited: bool,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl SpanGuard {
+    #[inline(always)]
+    pub(super) fn new(span_id: u64) -> SpanGuard {
+        SpanGuard {
+            span_id,
+            inherited: false,
+            _not_send: PhantomData,
+        }
+    }
+
+    pub(super) fn inherited() -> SpanGuard {
+        SpanGuard {
+            span_id: 0,
+            inherited: true,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// This span's trace id, if tracing is on.
+    pub fn trace_id(&self) -> Option<TraceId> {
+        if self.inherited {
+            return current::current_trace_id();
+        }
+        stack::with_span(self.span_id, |frame| TraceId(frame.trace_id))
+    }
+
+    /// This span's id, if tracing is on. A span that is not sampled, inside a span that is not
+    /// sampled either, shares its parent's id (it is never exported).
+    pub fn span_id(&self) -> Option<SpanId> {
+        if self.inherited {
+            return current::current_span_id();
+        }
+        (self.span_id != 0).then_some(SpanId(self.span_id))
+    }
+
+    /// Adds an attribute to this span (see [`Span::attr`](crate::Span::attr)), from any code
+    /// on the thread that entered it, futures wrapped with
+    /// [`in_current_span`](crate::FutureExt::in_current_span) included. The value is computed
+    /// first, with whatever span is current at the call: a span made inside `span_value` is a
+    /// child of that span.
+    pub fn record(&self, key: impl Into<Cow<'static, str>>, value: impl SpanValue) {
+        if self.span_id != 0 {
+            current::record_to(Target::Span(self.span_id), key, &value);
+        }
+    }
+}
+
+impl Drop for SpanGuard {
+    // Inlined down to the check, so an inert guard (tracing off) costs a compare.
+    #[inline]
+    fn drop(&mut self) {
+        if self.span_id != 0 {
+            end(self.span_id);
+        }
+    }
+}
+
+#[inline(never)]
+fn end(span_id: u64) {
+    // Dropped after the stack's borrow: dropping the frame ends the span.
+    drop(stack::pop(span_id));
+}

@@ -1,0 +1,84 @@
+//! Panics and spans, in one place: the text of a panic's payload, the message the panic hook
+//! leaves for the spans an unwinding ends, and formatting that must not let a user's panic
+//! escape.
+//!
+//! The hook marks the span current where the panic starts, with its message. Every span that
+//! the unwinding then ends is marked too: with that message when it certainly belongs to this
+//! unwinding, else with a generic "panic". A panic caught with `catch_unwind` and a later
+//! `resume_unwind` (which runs no hook) must not lend the first panic's message, which may hold
+//! another request's data, to the second: the message is only used until a span is entered or
+//! left outside an unwinding (see `stack::set_panic_fresh`), which is what code does once a
+//! panic was caught.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use super::record::SpanRecord;
+use super::{clock, stack};
+
+/// The exception type and message of a panic whose payload is not text, or whose message is
+/// not known to belong to the unwinding under way.
+pub(crate) const GENERIC: &str = "panic";
+
+thread_local! {
+    /// The message of the last panic the hook saw on this thread.
+    static MESSAGE: RefCell<Option<Box<str>>> = const { RefCell::new(None) };
+    /// Set while [`catch_formatting`] runs: a panic there costs one value and is not an
+    /// exception of the current span.
+    static FORMATTING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The text of a panic payload: `panic!("…")` gives a `&str` or a `String`; anything else
+/// (`panic_any(17)`) has no text.
+pub(crate) fn payload_text(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
+/// The span half of the panic hook: marks the current span with the panic and keeps the
+/// message for the spans the unwinding ends.
+pub(crate) fn on_panic_hook(payload: &(dyn Any + Send)) {
+    if FORMATTING.try_with(Cell::get).unwrap_or(false) {
+        return;
+    }
+    let message = payload_text(payload).unwrap_or(GENERIC);
+    let _ = MESSAGE.try_with(|m| {
+        if let Ok(mut m) = m.try_borrow_mut() {
+            *m = Some(message.into());
+        }
+    });
+    stack::set_panic_fresh();
+    let now = clock::ticks();
+    stack::with_current(|frame| {
+        frame.with_record(|record, _| record.record_exception(GENERIC, message, now))
+    });
+}
+
+/// Marks a span that an unwinding ends (see the module documentation for the message).
+pub(super) fn mark_unwound(record: &mut SpanRecord, now: u64) {
+    if record.is_error() {
+        return;
+    }
+    let message = stack::panic_is_fresh()
+        .then(|| {
+            MESSAGE
+                .try_with(|m| m.try_borrow().ok().and_then(|m| m.clone()))
+                .ok()
+                .flatten()
+        })
+        .flatten();
+    record.record_exception(GENERIC, message.as_deref().unwrap_or(GENERIC), now);
+}
+
+/// Runs a user's formatting (`Debug`, `Display`) and returns its output, or `None` if it
+/// panicked: the panic costs that one value, and is neither propagated into traced's caller
+/// nor recorded as the current span's exception (the hook still logs it).
+pub(crate) fn catch_formatting<R>(format: impl FnOnce() -> R) -> Option<R> {
+    let outer = FORMATTING.try_with(|f| f.replace(true)).unwrap_or(true);
+    let result = catch_unwind(AssertUnwindSafe(format));
+    let _ = FORMATTING.try_with(|f| f.set(outer));
+    result.ok()
+}
