@@ -233,8 +233,8 @@ mod tests {
     use quote::quote;
 
     use super::*;
+    use crate::errors::Errors;
     use crate::item;
-    use crate::validate::Errors;
 
     fn expand(attribute: SpanAttribute, args: TokenStream, item: TokenStream) -> String {
         let mut errors = Errors::default();
