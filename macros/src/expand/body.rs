@@ -7,8 +7,8 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use syn::{ExprCall, ReturnType, Stmt, Type};
 
+use super::parts::Parts;
 use super::shape::{boxed_async_block, returns_impl_future};
-use super::span::Parts;
 use super::{declared_return, fake_return, temp};
 use crate::item::FnItem;
 
@@ -249,15 +249,20 @@ mod tests {
     use quote::quote;
 
     use super::*;
-    use crate::args::{SpanArgs, SpanAttribute};
     use crate::item;
 
-    /// The whole expansion of `#[child_span]` on `item`, with spaces between tokens.
+    /// The body `item` gets around a span started by `<start>`, with spaces between tokens.
     fn expand(item: TokenStream) -> String {
         let Ok(func) = item::parse(item) else {
             panic!("not a fn");
         };
-        super::super::span(SpanAttribute::Child, &SpanArgs::default(), &func).to_string()
+        let parts = Parts {
+            private: quote!(::traced::__private),
+            span: temp("__traced_span"),
+            on: temp("__traced_on"),
+            start: quote!(<start>),
+        };
+        wrap(&func, &parts).to_string()
     }
 
     #[test]
@@ -275,7 +280,8 @@ mod tests {
              let __traced_guard = __traced_span . enter () ; \
              let __traced_ret = __traced_body () ;"
         ));
-        assert!(out.ends_with("record_outcome () ; } __traced_ret }"));
+        assert!(out.starts_with("< start > let __traced_body ="));
+        assert!(out.ends_with("record_outcome () ; } __traced_ret"));
     }
 
     #[test]
@@ -285,12 +291,11 @@ mod tests {
                 1
             }
         ));
-        assert!(out.starts_with("async fn f () -> u8 {"));
-        assert!(
-            out.contains("__traced_span . in_span (async move { let __traced_ret = async move {")
-        );
+        assert!(out.starts_with(
+            "< start > __traced_span . in_span (async move { let __traced_ret = async move {"
+        ));
         assert!(out.contains("let __traced_fake_return : u8 = loop { } ;"));
-        assert!(out.ends_with("__traced_ret }) . await }"));
+        assert!(out.ends_with("__traced_ret }) . await"));
         assert!(!out.contains("enter ()"));
     }
 
@@ -307,7 +312,7 @@ mod tests {
         assert!(out.contains(
             "__traced_span . in_span (async move { let __traced_ret = __traced_future . await ;"
         ));
-        assert!(out.ends_with("__traced_ret }) }"));
+        assert!(out.ends_with("__traced_ret })"));
     }
 
     #[test]
@@ -322,7 +327,7 @@ mod tests {
         assert!(out.contains(
             "Box :: pin (__traced_span . in_span (async move { let __traced_ret = async move { 1 } . await ;"
         ));
-        assert!(out.ends_with("__traced_ret })) }"));
+        assert!(out.ends_with("__traced_ret }))"));
     }
 
     #[test]
@@ -332,7 +337,7 @@ mod tests {
                 panic!()
             }
         ));
-        assert!(out.ends_with("let __traced_guard = __traced_span . enter () ; panic ! () }"));
+        assert!(out.ends_with("let __traced_guard = __traced_span . enter () ; panic ! ()"));
         let out = expand(quote!(
             async fn f() -> ! {
                 panic!()
@@ -343,6 +348,6 @@ mod tests {
                 "let __traced_never : :: core :: convert :: Infallible = { panic ! () } ;"
             )
         );
-        assert!(out.ends_with("match __traced_span . in_span (__traced_future) . await { } }"));
+        assert!(out.ends_with("match __traced_span . in_span (__traced_future) . await { }"));
     }
 }
