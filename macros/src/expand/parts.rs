@@ -26,10 +26,8 @@ impl Parts {
     //         (&&&&::traced::__private::Outcome(&__traced_ret)).record_outcome();
     //     }
     //
-    // Autoref specialisation (see `outcome` in the runtime) picks by trait resolution: an `Err`
-    // with `Display`, with `Debug`, with neither, or not a `Result` at all. The spelling of the
-    // return type is never looked at, so aliases such as `io::Result<()>` work. It records on
-    // the current span, so it runs while the function's span is current.
+    // The impl is chosen by autoref specialisation, see `traced::__private::outcome`. It records
+    // on the current span, so it runs while the function's span is current.
     pub(super) fn record_outcome(&self, ret: &Ident) -> TokenStream {
         let private = &self.private;
         quote! {

@@ -72,10 +72,10 @@ pub(crate) fn span(attribute: SpanAttribute, args: &SpanArgs, func: &FnItem) -> 
 //     }
 //
 // The switch is read into a local so that the sync shape can branch on that same value again
-// (see `body`). The metadata is a `static`: nothing about it is computed at run time. Attributes are only
-// evaluated for a span that records. An argument is recorded when its type implements
-// `SpanValue`, chosen by autoref specialisation (`Arg` in the runtime), not by its spelling.
-// Without anything to record, `mut` and the `if` are left out (they would warn).
+// (see `body`). The metadata is a `static`: nothing about it is computed at run time. Attributes
+// are only evaluated for a span that records. An argument is recorded when its type implements
+// `SpanValue`, chosen by autoref specialisation, see `traced::__private::outcome`. Without
+// anything to record, `mut` and the `if` are left out (they would warn).
 fn start(
     attribute: SpanAttribute,
     args: &SpanArgs,
