@@ -5,11 +5,12 @@
 //! The stack is `Registry` + `EnvFilter` (`RUST_LOG`) + [`EventLayer`], our own formatter rather
 //! than `tracing_subscriber::fmt`, because the ids come from our span engine (not from tracing's
 //! span registry), fields must keep their JSON types, and the line is built in a reused
-//! thread-local buffer and written with one call (DESIGN.md, "Logs"; SPEC-NOTES S6, S7).
+//! thread-local buffer and written with one call.
 
 mod fields;
 mod json;
 mod layer;
+mod line;
 mod panic;
 mod pretty;
 mod time;
@@ -156,21 +157,5 @@ fn filter(directives: &str) -> (EnvFilter, Option<String>) {
     match format!("{PANIC_TARGET}=error").parse() {
         Ok(directive) => (filter.add_directive(directive), error),
         Err(_) => (filter, error),
-    }
-}
-
-/// What [`EventLayer`] writes: JSON lines, or the human format with colours or without.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Style {
-    Json,
-    Pretty { ansi: bool },
-}
-
-impl Style {
-    fn new(format: LogFormat, ansi: bool) -> Self {
-        match format {
-            LogFormat::Json => Self::Json,
-            LogFormat::Pretty => Self::Pretty { ansi },
-        }
     }
 }
