@@ -5,9 +5,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::args::{ServiceArgs, SpanArgs, SpanAttribute};
+use crate::errors::Errors;
 use crate::item::NotFn;
-use crate::validate::{self, Errors};
-use crate::{expand, item};
+use crate::{expand, item, validate};
 
 /// `#[traced_service]`.
 pub(crate) fn traced_service(args: TokenStream, item: TokenStream) -> TokenStream {

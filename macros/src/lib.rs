@@ -7,11 +7,12 @@
 //!
 //! Layout: `entry` runs each attribute's pipeline (parse → validate → expand, and the fallback that
 //! re-emits the item with the errors), `args` parses options, `item` models the annotated fn and
-//! `params` its arguments, `validate` collects errors, `expand` generates code and `paths` names
-//! the runtime.
+//! `params` its arguments, `validate` checks them, `errors` collects the mistakes of every pass,
+//! `expand` generates code and `paths` names the runtime.
 
 mod args;
 mod entry;
+mod errors;
 mod expand;
 mod item;
 mod params;

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::Resource;
+use tracing_subscriber::layer::SubscriberExt as _;
 
+use crate::bridge::BridgeLayer;
 use crate::config::{Config, ExporterKind, ServiceDefaults, Settings};
 use crate::engine::pipeline::{self, Pipeline};
 use crate::export::{ExporterSpec, Worker, WorkerHandle};
@@ -13,7 +15,7 @@ use crate::logging;
 
 /// True while a pipeline started by `init` has not been shut down.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
-/// True once our log subscriber is the global one (it cannot be replaced afterwards).
+/// Set once our subscriber is (being made) the global one: it cannot be replaced afterwards.
 static LOGGING_INSTALLED: AtomicBool = AtomicBool::new(false);
 
 /// Initialises tracing by hand: what `#[traced_service]` does, with a [`Config`] of your own.
@@ -59,13 +61,16 @@ fn start(config: Config, defaults: ServiceDefaults) -> Guard {
         return Guard::inert();
     }
     let mut warnings = resolved.warnings;
-    if settings.install_logging && !LOGGING_INSTALLED.load(Ordering::Acquire) {
-        match logging::install(&settings) {
-            Ok(()) => LOGGING_INSTALLED.store(true, Ordering::Release),
-            Err(e) => warnings.push(format!(
-                "{e}; keeping it, so log lines may lack trace_id and span_id"
-            )),
-        }
+    if settings.install_logging
+        && !LOGGING_INSTALLED.swap(true, Ordering::AcqRel)
+        && !install_subscriber(&settings)
+    {
+        LOGGING_INSTALLED.store(false, Ordering::Release);
+        warnings.push(
+            "a global tracing subscriber is already installed; keeping it, so log lines may \
+             lack trace_id and span_id"
+                .to_owned(),
+        );
     }
     for warning in &warnings {
         tracing::warn!(target: "traced", "{warning}");
@@ -73,7 +78,8 @@ fn start(config: Config, defaults: ServiceDefaults) -> Guard {
     if settings.install_panic_hook {
         logging::install_panic_hook();
     }
-    // Before the disabled check: OTEL_SDK_DISABLED does not affect propagators (P5).
+    // Before the disabled check: `OTEL_SDK_DISABLED` has no effect on propagators
+    // (OpenTelemetry SDK environment variables, General SDK Configuration).
     crate::propagation::set_propagators(settings.propagators);
     if settings.disabled {
         tracing::info!(
@@ -106,6 +112,34 @@ fn start(config: Config, defaults: ServiceDefaults) -> Guard {
             timeout: settings.batch.export_timeout,
         }),
     }
+}
+
+/// Makes the global tracing subscriber: the `RUST_LOG` filter, the bridge that turns `tracing`
+/// spans into engine spans, and our log lines on stderr; then bridges `log` records into it.
+/// False, and nothing installed, when the application installed a global subscriber first.
+///
+/// Never panics. An invalid filter falls back to `info` and is reported once the subscriber is
+/// in place, where the warning reaches our lines.
+fn install_subscriber(settings: &Settings) -> bool {
+    let (filter, filter_error) = logging::filter(&settings.log_filter);
+    let max_level = filter.max_level_hint();
+    let subscriber = tracing_subscriber::registry()
+        .with(filter)
+        .with(BridgeLayer::new())
+        .with(logging::stderr_layer(settings));
+    if tracing::subscriber::set_global_default(subscriber).is_err() {
+        return false;
+    }
+    if let Some(error) = filter_error {
+        tracing::warn!(
+            target: "traced",
+            filter = settings.log_filter.as_str(),
+            error = %error,
+            "invalid RUST_LOG filter, using `info`"
+        );
+    }
+    logging::bridge_log_records(max_level);
+    true
 }
 
 fn start_pipeline(

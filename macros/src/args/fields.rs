@@ -14,7 +14,7 @@ use syn::parse::ParseStream;
 use syn::{Expr, Ident, LitStr, Token};
 
 use super::parse_options;
-use crate::validate::Errors;
+use crate::errors::Errors;
 
 /// How a field's value is recorded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

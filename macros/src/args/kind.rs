@@ -63,7 +63,7 @@ mod tests {
 
     use super::*;
     use crate::args::{SpanArgs, SpanAttribute};
-    use crate::validate::Errors;
+    use crate::errors::Errors;
 
     fn root(args: TokenStream) -> (SpanArgs, Vec<String>) {
         let mut errors = Errors::default();

@@ -15,7 +15,7 @@ use syn::ext::IdentExt as _;
 use syn::parse::{ParseStream, Parser as _};
 use syn::{Expr, ExprLit, Ident, Lit, LitStr, Path, Token};
 
-use crate::validate::Errors;
+use crate::errors::Errors;
 
 pub(crate) use fields::Format;
 pub(crate) use service::ServiceArgs;

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use syn::{LitStr, Path, Token};
 
 use super::{NAME_EXPECTED, Slot, crate_value, lit_str_value, parse_options, unknown_option};
-use crate::validate::Errors;
+use crate::errors::Errors;
 
 mod kw {
     syn::custom_keyword!(name);

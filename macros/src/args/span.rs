@@ -11,7 +11,7 @@ use syn::{Expr, Ident, LitStr, Path, Token, parenthesized};
 use super::fields::{self, Field};
 use super::kind::{Kind, kind_value};
 use super::{NAME_EXPECTED, Slot, crate_value, lit_str_value, parse_options, unknown_option};
-use crate::validate::Errors;
+use crate::errors::Errors;
 
 mod kw {
     syn::custom_keyword!(name);

@@ -5,9 +5,10 @@
 //!
 //! `service` expands `#[traced_service]`; `span` builds the span of `#[root_span]` /
 //! `#[child_span]`, `shape` tells what kind of function it is on and `body` wraps each
-//! shape around the span.
+//! shape around the span, with the `parts` (span start, outcome recording) `span` hands it.
 
 mod body;
+mod parts;
 mod service;
 mod shape;
 mod span;

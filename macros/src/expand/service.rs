@@ -95,9 +95,7 @@ fn run_sync(func: &FnItem, result: &Ident) -> TokenStream {
 //         body
 //     }.await;
 //
-// The never-taken return edge fixes the block's output to `R` before the body is checked, so
-// `?` knows its target type and mismatches point at the user's signature (tracing-attributes
-// and tokio do the same).
+// The return edge that is never taken is explained at `fake_return`.
 fn run_async(func: &FnItem, result: &Ident) -> TokenStream {
     let stmts = &func.body.stmts;
     let fake_return = fake_return(&func.sig);
@@ -119,9 +117,7 @@ fn run_async(func: &FnItem, result: &Ident) -> TokenStream {
 //         (&&&::traced::__private::MainOutcome(&__traced_result)).report_main_outcome();
 //     }
 //
-// Autoref specialisation (see `main_outcome` in the runtime) picks the impl by trait
-// resolution: `Err` with `Display`, `Err` with `Debug` only, or nothing. The return type's
-// spelling is never looked at, so aliases such as `anyhow::Result<()>` work.
+// The impl is chosen by autoref specialisation, see `traced::__private::main_outcome`.
 fn report_outcome(private: &TokenStream, result: &Ident) -> TokenStream {
     quote! {
         {

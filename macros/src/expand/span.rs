@@ -1,61 +1,18 @@
 //! `#[root_span]` / `#[child_span]`: the span a function runs in. This file builds the span
-//! (static metadata, start, attributes) and records the outcome; `body` places them around each
-//! shape of function.
+//! (static metadata, start, attributes); `body` places it, and the outcome `parts` records,
+//! around each shape of function.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::LitStr;
 use syn::spanned::Spanned as _;
 
+use super::parts::Parts;
 use super::{body, temp};
 use crate::args::{Context, Format, SpanArgs, SpanAttribute};
 use crate::item::FnItem;
 use crate::params;
 use crate::paths::Runtime;
-
-/// What `body` needs to wrap a function: how to start its span and record its outcome.
-pub(super) struct Parts {
-    pub(super) private: TokenStream,
-    /// `__traced_span`, the started span (a `SpanStart`) until it is entered.
-    pub(super) span: Ident,
-    /// `__traced_on`, the global switch as read once before the span starts (a `Switch`).
-    pub(super) on: Ident,
-    /// Statements that read the switch into `__traced_on`, declare `__traced_span` and record
-    /// its attributes.
-    pub(super) start: TokenStream,
-}
-
-impl Parts {
-    // Input:
-    //     __traced_ret (whatever the function returns)
-    //
-    // Output:
-    //     {
-    //         use ::traced::__private::{RecordDisplayError as _, …, RecordNoOutcome as _};
-    //         (&&&&::traced::__private::Outcome(&__traced_ret)).record_outcome();
-    //     }
-    //
-    // Autoref specialisation (see `outcome` in the runtime) picks by trait resolution: an `Err`
-    // with `Display`, with `Debug`, with neither, or not a `Result` at all. The spelling of the
-    // return type is never looked at, so aliases such as `io::Result<()>` work. It records on
-    // the current span, so it runs while the function's span is current.
-    pub(super) fn record_outcome(&self, ret: &Ident) -> TokenStream {
-        let private = &self.private;
-        quote! {
-            {
-                #[allow(
-                    unused_imports,
-                    reason = "method resolution uses only the one trait that matches the result"
-                )]
-                use #private::{
-                    RecordDebugError as _, RecordDisplayError as _, RecordNoOutcome as _,
-                    RecordOpaqueError as _,
-                };
-                (&&&&#private::Outcome(&#ret)).record_outcome();
-            }
-        }
-    }
-}
 
 // Input:
 //     #[root_span(…)] #[attrs] vis sig { #![inner] body }
@@ -115,10 +72,10 @@ pub(crate) fn span(attribute: SpanAttribute, args: &SpanArgs, func: &FnItem) -> 
 //     }
 //
 // The switch is read into a local so that the sync shape can branch on that same value again
-// (see `body`). The metadata is a `static`: nothing about it is computed at run time. Attributes are only
-// evaluated for a span that records. An argument is recorded when its type implements
-// `SpanValue`, chosen by autoref specialisation (`Arg` in the runtime), not by its spelling.
-// Without anything to record, `mut` and the `if` are left out (they would warn).
+// (see `body`). The metadata is a `static`: nothing about it is computed at run time. Attributes
+// are only evaluated for a span that records. An argument is recorded when its type implements
+// `SpanValue`, chosen by autoref specialisation, see `traced::__private::outcome`. Without
+// anything to record, `mut` and the `if` are left out (they would warn).
 fn start(
     attribute: SpanAttribute,
     args: &SpanArgs,
@@ -233,8 +190,8 @@ mod tests {
     use quote::quote;
 
     use super::*;
+    use crate::errors::Errors;
     use crate::item;
-    use crate::validate::Errors;
 
     fn expand(attribute: SpanAttribute, args: TokenStream, item: TokenStream) -> String {
         let mut errors = Errors::default();

@@ -1,49 +1,16 @@
-//! Semantic checks on the parsed item. Every mistake is collected (serde's `Ctxt`), so one
-//! expansion reports all of them, each at its own token. `service` checks `#[traced_service]`,
-//! `span` the span attributes.
+//! Semantic checks on the parsed item, each mistake pushed to [`Errors`] so that one expansion
+//! reports all of them. `service` checks `#[traced_service]`, `span` the span attributes.
 
 mod service;
 mod span;
 
-use proc_macro2::TokenStream;
 use syn::Attribute;
 
+use crate::errors::Errors;
 use crate::item::NotFn;
 
 pub(crate) use service::service;
 pub(crate) use span::span;
-
-/// Errors collected across passes, emitted together.
-#[derive(Default)]
-pub(crate) struct Errors(Option<syn::Error>);
-
-impl Errors {
-    pub(crate) fn push(&mut self, error: syn::Error) {
-        match &mut self.0 {
-            Some(first) => first.combine(error),
-            None => self.0 = Some(error),
-        }
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_none()
-    }
-
-    /// One `compile_error!` per message, each spanned at its token; nothing when empty.
-    pub(crate) fn into_compile_error(self) -> TokenStream {
-        self.0
-            .map(syn::Error::into_compile_error)
-            .unwrap_or_default()
-    }
-
-    #[cfg(test)]
-    pub(crate) fn messages(self) -> Vec<String> {
-        self.0
-            .into_iter()
-            .flat_map(|error| error.into_iter().map(|e| e.to_string()))
-            .collect()
-    }
-}
 
 /// The error for an item that is not a function with a body, at its keyword. `target` names
 /// what the attribute goes on, such as "`fn main`".

@@ -1,6 +1,7 @@
 //! `#[traced_service]`: on `fn main`, once.
 
-use super::{Errors, applied_twice, not_a_fn};
+use super::{applied_twice, not_a_fn};
+use crate::errors::Errors;
 use crate::item::{FnItem, NotFn};
 
 /// `#[traced_service]`: a `fn main` without parameters, annotated once. Returns the function

@@ -1,8 +1,9 @@
 //! `#[root_span]` / `#[child_span]`: on a fn or method with a body, not `const`, with one span
 //! attribute, skipping only arguments it has.
 
-use super::{Errors, applied_twice, not_a_fn};
+use super::{applied_twice, not_a_fn};
 use crate::args::{SpanArgs, SpanAttribute};
+use crate::errors::Errors;
 use crate::item::{FnItem, NotFn};
 use crate::params;
 

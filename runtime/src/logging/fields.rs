@@ -6,7 +6,7 @@ use std::fmt::{self, Write as _};
 
 use tracing::field::{Field, Visit};
 
-use super::json::{write_fmt, write_str};
+use super::line::{write_fmt, write_str};
 
 /// Keys of the line itself. A field with one of these names is written as `field.<name>`, so
 /// an event can neither overwrite nor spoof them (JSON parsers keep the last duplicate).

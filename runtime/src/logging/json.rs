@@ -2,29 +2,13 @@
 //! then the ids and the `exception` object.
 //!
 //! Every string goes through serde_json, which escapes `"`, `\` and all control characters, so
-//! a message cannot break the line or forge another one (SPEC-NOTES S6). Debug and Display
-//! values are formatted into a reused scratch `String` first: serde_json's `collect_str` would
-//! panic on a Display impl that returns an error, and a panic while logging is not an option.
-
-use std::fmt::{self, Write as _};
+//! a message cannot break the line or forge another one (log injection, CWE-117). Debug and
+//! Display values are formatted into a reused scratch `String` first (see `line::write_fmt`).
 
 use tracing::Event;
 
 use super::fields::{Exception, FieldVisitor, MessageVisitor};
-use super::layer::write_hex;
-
-/// What the fixed part of a line is made of, resolved by the layer.
-#[derive(Debug)]
-pub(super) struct Header<'a> {
-    pub(super) timestamp: &'a [u8],
-    pub(super) level: &'static str,
-    /// `"service":"…",` escaped once when the layer was built.
-    pub(super) service: &'a [u8],
-    pub(super) target: &'a str,
-    /// The event came from the `log` bridge: its `log.*` fields are metadata, not data.
-    pub(super) is_log: bool,
-    pub(super) ids: Option<(u128, u64)>,
-}
+use super::line::{Header, write_hex, write_str};
 
 /// Strings reused from line to line (the layer keeps one per thread), so formatting a value
 /// or an error allocates nothing once they have grown.
@@ -122,24 +106,4 @@ pub(super) fn service_prefix(name: &str) -> Box<[u8]> {
     write_str(&mut out, name);
     out.push(b',');
     out.into_boxed_slice()
-}
-
-/// Writes a JSON string.
-pub(super) fn write_str(out: &mut Vec<u8>, value: &str) {
-    // Writing into a Vec cannot fail, and a `str` always serialises.
-    let _ = serde_json::to_writer(&mut *out, value);
-}
-
-/// Writes formatted text as a JSON string, through `text`. A Debug or Display impl that
-/// returns an error gets a placeholder rather than half a value.
-pub(super) fn write_fmt(out: &mut Vec<u8>, text: &mut String, value: fmt::Arguments<'_>) {
-    if let Some(literal) = value.as_str() {
-        return write_str(out, literal);
-    }
-    text.clear();
-    if text.write_fmt(value).is_err() {
-        text.clear();
-        text.push_str("<formatting failed>");
-    }
-    write_str(out, text);
 }

@@ -9,8 +9,9 @@ use tracing_log::NormalizeEvent as _;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, Layer};
 
-use super::json::{self, Header, Scratch};
-use super::{Style, pretty, time};
+use super::json::{self, Scratch};
+use super::line::Header;
+use super::{pretty, time};
 use crate::config::LogFormat;
 
 /// A line buffer that grew past this (one huge message) is given back rather than kept for
@@ -35,6 +36,22 @@ impl Buffers {
 
 thread_local! {
     static BUFFERS: RefCell<Buffers> = const { RefCell::new(Buffers::new()) };
+}
+
+/// What [`EventLayer`] writes: JSON lines, or the human format with colours or without.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Json,
+    Pretty { ansi: bool },
+}
+
+impl Style {
+    fn new(format: LogFormat, ansi: bool) -> Self {
+        match format {
+            LogFormat::Json => Self::Json,
+            LogFormat::Pretty => Self::Pretty { ansi },
+        }
+    }
 }
 
 /// Formats every event it sees as a JSON line (or a pretty one) stamped with the engine's
@@ -126,20 +143,6 @@ where
             buffers.line = Vec::new();
         }
     }
-}
-
-/// Writes the low `digits` (at most 32) nibbles of `value` as lowercase hex (SPEC-NOTES S7).
-pub(super) fn write_hex(out: &mut Vec<u8>, value: u128, digits: usize) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut text = [0_u8; 32];
-    let text = &mut text[32 - digits.min(32)..];
-    let mut rest = value;
-    for byte in text.iter_mut().rev() {
-        // Masked to four bits, so the index is below 16.
-        *byte = HEX[(rest & 0xf) as usize];
-        rest >>= 4;
-    }
-    out.extend_from_slice(text);
 }
 
 /// stderr, locked for the whole line.

@@ -14,8 +14,7 @@ use std::fmt::{self, Write as _};
 use tracing::Event;
 use tracing::field::{Field, Visit};
 
-use super::json::Header;
-use super::layer::write_hex;
+use super::line::{Header, write_hex};
 
 const DIM: &str = "\x1b[2m";
 const RESET: &str = "\x1b[0m";

@@ -99,7 +99,8 @@ fn the_engine_gives_no_ids_outside_its_spans() {
 
 #[test]
 fn an_injected_line_stays_inside_its_message() {
-    // SPEC-NOTES S6: a forged line, CR, and an ANSI sequence.
+    // Log injection (CWE-117): a forged line, a CR and ANSI sequences (7-bit and the C1 CSI)
+    // all stay escaped inside the one line, which keeps the span's trace_id.
     let evil = "ok\n{\"level\":\"ERROR\",\"message\":\"forged\"}\r\n\x1b[31mred\x1b[0m\u{9b}";
     let captured = capture(LogFormat::Json, pinned_ids, || {
         tracing::info!(user = evil, "{evil}");

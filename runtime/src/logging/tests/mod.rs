@@ -10,6 +10,7 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 use super::*;
+use crate::config::LogFormat;
 
 mod lines;
 mod stack;
