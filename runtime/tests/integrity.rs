@@ -1,5 +1,7 @@
-//! Reproductions of known failures of the span engine and the bridge. Each test asserts the
-//! required behaviour and fails on the engine as it is; the file joins CI once the fixes land.
+//! The engine's and the bridge's integrity under hostile but safe use: user code that
+//! re-enters traced, panics or suspends inside it; `tracing` spans shared between threads,
+//! re-entered, linked; panics caught and resumed; futures cancelled; spans left in
+//! thread-locals at thread exit; `fork`; leaked guards; a capture around `init`.
 //!
 //! The pipeline is global, so the tests run in sequence behind a lock. Scenarios that may abort
 //! or hang the process (a panic inside the bridge, a deadlock, `fork`) run in a child process:
@@ -382,13 +384,19 @@ fn a_display_that_panics_inside_a_tracing_record_neither_aborts_nor_loses_the_sp
                     let _entered = entered.enter();
                     let display = tracing::field::display(PanickingDisplay);
                     let caught = catch_unwind(AssertUnwindSafe(|| entered.record("f", display)));
-                    assert!(caught.is_err(), "the Display panicked");
+                    assert!(
+                        caught.is_ok(),
+                        "a panicking Display costs its field; the panic does not reach the caller"
+                    );
                 }
                 drop(entered);
                 let idle = tracing::info_span!("not entered", f = tracing::field::Empty, kept = 1);
                 let display = tracing::field::display(PanickingDisplay);
                 let caught = catch_unwind(AssertUnwindSafe(|| idle.record("f", display)));
-                assert!(caught.is_err(), "the Display panicked");
+                assert!(
+                    caught.is_ok(),
+                    "a panicking Display costs its field; the panic does not reach the caller"
+                );
                 idle.in_scope(|| {});
                 drop(idle);
             });
@@ -856,31 +864,20 @@ fn a_forked_child_that_makes_a_span_and_shuts_down_exits_promptly() {
     if pid == 0 {
         let ok = catch_unwind(AssertUnwindSafe(|| {
             drop(Span::root("in the child").enter());
-            drop(guard);
+            // An exporter given in code cannot be made again in the child.
+            let reinit = traced::reinit_after_fork();
+            guard.shutdown();
+            // The child's span, and whatever the parent had queued, is counted as dropped.
+            reinit == Err(traced::ReinitError::CustomExporter) && guard.stats().dropped >= 1
         }))
-        .is_ok();
+        .unwrap_or(false);
         // SAFETY: ends the child at once, without running the parent's exit handlers twice.
         unsafe { libc::_exit(if ok { 0 } else { 1 }) };
     }
 
-    let started = Instant::now();
-    let mut status = 0;
-    let exited = loop {
-        // SAFETY: `pid` is our child; `status` is a valid out-pointer.
-        let done = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-        if done == pid {
-            break true;
-        }
-        if started.elapsed() > Duration::from_secs(1) {
-            // SAFETY: as above; the child is killed and reaped.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-                libc::waitpid(pid, &mut status, 0);
-            }
-            break false;
-        }
-        thread::sleep(Duration::from_millis(5));
-    };
+    let status = wait_child(pid, Duration::from_secs(1));
+    let exited = status.is_some();
+    let status = status.unwrap_or(0);
     drop(Span::root("after the fork").enter());
     guard.shutdown();
     assert!(
@@ -900,6 +897,77 @@ fn a_forked_child_that_makes_a_span_and_shuts_down_exits_promptly() {
     );
 }
 
+/// Waits for child `pid` up to `deadline`; kills it past that. Its wait status, if it exited.
+fn wait_child(pid: libc::pid_t, deadline: Duration) -> Option<libc::c_int> {
+    let started = Instant::now();
+    let mut status = 0;
+    loop {
+        // SAFETY: `pid` is our child; `status` is a valid out-pointer.
+        let done = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        if done == pid {
+            return Some(status);
+        }
+        if started.elapsed() > deadline {
+            // SAFETY: as above; the child is killed and reaped.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, &mut status, 0);
+            }
+            return None;
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_forked_child_that_reinitialises_exports_its_own_spans() {
+    let _serial = serial();
+    // A built-in exporter, which the child can make again (the console prints each trace).
+    let mut guard = traced::init(
+        Config::new()
+            .exporter(traced::ExporterKind::Console)
+            .schedule_delay(Duration::from_millis(10))
+            .install_logging(false)
+            .install_panic_hook(false),
+    );
+    assert_eq!(
+        traced::reinit_after_fork(),
+        Err(traced::ReinitError::NotForked),
+        "the parent is not a forked child"
+    );
+    // SAFETY: the child runs only this test's code and leaves with `_exit`.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        let code = catch_unwind(AssertUnwindSafe(|| {
+            if traced::reinit_after_fork().is_err() || traced::reinit_after_fork().is_err() {
+                return 2;
+            }
+            drop(Span::root("in the reinitialised child").enter());
+            guard.shutdown();
+            let stats = guard.stats();
+            if stats.exported == 1 && stats.dropped == 0 {
+                0
+            } else {
+                3
+            }
+        }))
+        .unwrap_or(1);
+        // SAFETY: ends the child at once, without running the parent's exit handlers twice.
+        unsafe { libc::_exit(code) };
+    }
+    let status = wait_child(pid, Duration::from_secs(10));
+    guard.shutdown();
+    let status = status.expect("the reinitialised child exits");
+    assert!(libc::WIFEXITED(status), "wait status {status:#x}");
+    assert_eq!(
+        libc::WEXITSTATUS(status),
+        0,
+        "1: the child panicked; 2: reinit_after_fork failed; 3: its span was not exported by \
+         its own pipeline"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // l. Forgotten guards
 
@@ -915,26 +983,46 @@ fn resident_bytes() -> u64 {
     pages * u64::try_from(page).unwrap_or(4096)
 }
 
+/// Keeps every span but the forgotten ones, which it only counts: the spans of the leaked
+/// guards are exported too (the oldest are ended when the thread's stack is full, the rest
+/// when the thread exits), and keeping 200 000 of them would be the test's own memory.
+#[derive(Debug, Clone, Default)]
+struct CountsForgotten {
+    kept: Sink,
+    forgotten: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl SpanExporter for CountsForgotten {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        let (forgotten, kept): (Vec<_>, Vec<_>) =
+            batch.into_iter().partition(|s| s.name == "forgotten");
+        self.forgotten
+            .fetch_add(forgotten.len(), std::sync::atomic::Ordering::Relaxed);
+        self.kept.export(kept).await
+    }
+}
+
 #[test]
 fn forgetting_many_guards_keeps_memory_bounded_and_later_roots_are_roots() {
     let _serial = serial();
     const FORGOTTEN: usize = 200_000;
     const BOUND: u64 = 8 << 20;
-    let mut growth = 0;
-    let spans = capture_default(|| {
-        growth = thread::spawn(|| {
-            // Warm the thread's caches first, so their one-off allocations are not counted.
-            drop(Span::root("warm-up").enter());
-            let before = resident_bytes();
-            for _ in 0..FORGOTTEN {
-                std::mem::forget(Span::root("forgotten").enter());
-            }
-            drop(Span::root("fresh").enter());
-            resident_bytes().saturating_sub(before)
-        })
-        .join()
-        .unwrap();
-    });
+    let sink = CountsForgotten::default();
+    let mut guard = traced::init(config(&Sink::default()).with_exporter(sink.clone()));
+    let growth = thread::spawn(|| {
+        // Warm the thread's caches first, so their one-off allocations are not counted.
+        drop(Span::root("warm-up").enter());
+        let before = resident_bytes();
+        for _ in 0..FORGOTTEN {
+            std::mem::forget(Span::root("forgotten").enter());
+        }
+        drop(Span::root("fresh").enter());
+        resident_bytes().saturating_sub(before)
+    })
+    .join()
+    .unwrap();
+    guard.shutdown();
+    let spans = sink.kept.spans();
     let fresh = named(&spans, "fresh");
     assert_eq!(fresh.parent_span_id, OtelSpanId::INVALID, "fresh is a root");
     assert!(
@@ -942,6 +1030,13 @@ fn forgetting_many_guards_keeps_memory_bounded_and_later_roots_are_roots() {
         "resident memory grew by {:.1} MiB after forgetting {FORGOTTEN} guards (bound {} MiB)",
         growth as f64 / f64::from(1 << 20),
         BOUND >> 20
+    );
+    let stats = guard.stats();
+    let forgotten = sink.forgotten.load(std::sync::atomic::Ordering::Relaxed) as u64;
+    assert_eq!(
+        forgotten + stats.dropped,
+        FORGOTTEN as u64,
+        "every forgotten guard's span is exported or counted as dropped ({stats:?})"
     );
 }
 

@@ -27,10 +27,9 @@ use super::value::SpanValue;
 ///
 /// - **Leaked with `mem::forget`**, its span stays current on the thread for good: unrelated
 ///   work there later becomes part of its trace, until the thread exits (when the span is
-///   exported). Memory stays bounded: a thread keeps at most 4096 spans current, deeper ones
-///   are dropped and counted in [`ExportStats::dropped`](crate::ExportStats), and the first
-///   such drop is logged. A span started with [`Span::root`](crate::Span::root) is still a
-///   root.
+///   exported). Memory stays bounded: when a thread has 4096 spans current, the oldest half
+///   is ended there and then (exported, no longer current), and the first time this happens
+///   it is logged. A span started with [`Span::root`](crate::Span::root) is still a root.
 /// - **Held across `.await`** (possible on a single-threaded executor with `spawn_local`,
 ///   since the guard is not `Send`), its span is current for whatever that thread polls while
 ///   the task waits, so other tasks' spans and logs join its trace. Wrap the future with

@@ -20,8 +20,6 @@ pub(crate) struct Counters {
     pub(crate) dropped_queue_full: Striped,
     /// Spans ended after shutdown began.
     pub(crate) dropped_after_shutdown: AtomicU64,
-    /// Spans entered on a thread whose stack was full (see `stack::MAX_DEPTH`).
-    pub(crate) dropped_too_deep: AtomicU64,
     /// Spans handed to the exporter and accepted.
     pub(crate) exported: AtomicU64,
     /// Spans the exporter failed on (error or panic).
@@ -34,9 +32,7 @@ pub(crate) struct Counters {
 impl Counters {
     /// Spans dropped before export, whatever the reason.
     pub(crate) fn dropped(&self) -> u64 {
-        self.dropped_queue_full.sum()
-            + self.dropped_after_shutdown.load(Ordering::Relaxed)
-            + self.dropped_too_deep.load(Ordering::Relaxed)
+        self.dropped_queue_full.sum() + self.dropped_after_shutdown.load(Ordering::Relaxed)
     }
 }
 
@@ -282,11 +278,17 @@ pub(crate) fn replace(pipeline: Pipeline) -> (&'static Pipeline, Option<&'static
     (pipeline, unsafe { previous.as_ref() })
 }
 
-/// Puts `previous` back (see [`replace`]).
+/// Puts `previous` back in place of `replacement` (see [`replace`]), unless another pipeline
+/// was installed meanwhile (an `init` while a capture ran): that one stays.
 #[cfg(feature = "testing")]
-pub(crate) fn restore(previous: Option<&'static Pipeline>) {
+pub(crate) fn restore(replacement: &'static Pipeline, previous: Option<&'static Pipeline>) {
     let ptr = previous.map_or(std::ptr::null_mut(), |p| std::ptr::from_ref(p).cast_mut());
-    CURRENT.store(ptr, Ordering::Release);
+    let _ = CURRENT.compare_exchange(
+        std::ptr::from_ref(replacement).cast_mut(),
+        ptr,
+        Ordering::AcqRel,
+        Ordering::Acquire,
+    );
 }
 
 /// Makes `pipeline` the destination of every span from now on. Pipelines are leaked on

@@ -81,7 +81,7 @@ impl SharedSpan {
 
     /// Makes the span current on this thread, nested in whatever is current, until [`exit`]
     /// (entries of one span nest: entering it again inside itself is one more level). False
-    /// when the thread's stack could not take it (full, or gone while the thread exits).
+    /// when the thread's stack is gone (the thread is exiting).
     ///
     /// [`exit`]: SharedSpan::exit
     pub(crate) fn enter(self: &Arc<Self>) -> bool {
@@ -94,7 +94,7 @@ impl SharedSpan {
             baggage: self.baggage.clone(),
             recording: Recording::Shared(Arc::clone(self)),
         };
-        stack::push(frame).is_ok()
+        stack::push(frame)
     }
 
     /// Leaves the innermost entry of this span on this thread.

@@ -15,12 +15,13 @@
 
 use std::cell::{Cell, RefCell};
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::frame::Frame;
 
-/// Frames a thread's stack holds at most. Deeper spans are not made current (and a sync one
-/// is dropped and counted): a guard leaked with `mem::forget` stays on the stack forever, and
-/// without a bound 200 000 of them held 81 MB.
+/// Frames a thread's stack holds at most. Past that, the oldest half is taken off and ended
+/// (see [`evict`]): a guard leaked with `mem::forget` stays on the stack, and without a bound
+/// 200 000 of them held 81 MB.
 pub(super) const MAX_DEPTH: usize = 4096;
 
 /// An entry of a thread's stack: a frame moved in (sync spans, between guard and drop), or one
@@ -61,39 +62,32 @@ thread_local! {
     };
 }
 
-/// Why [`push`] did not make a frame current.
-#[derive(Debug)]
-pub(super) enum NotPushed {
-    /// The stack holds [`MAX_DEPTH`] frames: the frame is handed back.
-    Full(Frame),
-    /// The thread's stack is gone (the thread is exiting): the frame was dropped, which ended
-    /// its span.
-    Gone,
-}
-
-/// Makes `frame` the current span of this thread.
+/// Makes `frame` the current span of this thread. False when the thread's stack is gone (the
+/// thread is exiting): the frame is dropped then, which ends its span.
 #[inline]
-pub(super) fn push(frame: Frame) -> Result<(), NotPushed> {
+pub(super) fn push(frame: Frame) -> bool {
     // If the thread-local is gone, the closure and the frame it holds are dropped.
     STACK
         .try_with(|stack| {
             let Ok(mut entries) = stack.entries.try_borrow_mut() else {
-                return Err(NotPushed::Full(frame));
+                // Unreachable (see the module's documentation); the span simply ends.
+                return false;
             };
-            if entries.len() >= MAX_DEPTH {
-                return Err(NotPushed::Full(frame));
-            }
+            let evicted = (entries.len() >= MAX_DEPTH).then(|| evict(&mut entries));
             entries.push(Entry::Owned(frame));
             drop(entries);
             calm(stack);
-            Ok(())
+            if let Some(evicted) = evicted {
+                report_evicted(evicted);
+            }
+            true
         })
-        .unwrap_or(Err(NotPushed::Gone))
+        .unwrap_or(false)
 }
 
 /// Makes the frame `frame` points to current without moving it, until the returned entry is
 /// dropped: a future's span during one poll, so each poll moves a pointer and not the frame.
-/// `None` when it could not (the stack is full, or gone): the span is not current then.
+/// `None` when it could not (the thread's stack is gone): the span is not current then.
 ///
 /// # Safety
 ///
@@ -108,12 +102,13 @@ pub(super) unsafe fn enter_in_place(frame: NonNull<Frame>) -> Option<InPlace> {
     STACK
         .try_with(|stack| {
             let mut entries = stack.entries.try_borrow_mut().ok()?;
-            if entries.len() >= MAX_DEPTH {
-                return None;
-            }
+            let evicted = (entries.len() >= MAX_DEPTH).then(|| evict(&mut entries));
             entries.push(Entry::InPlace(frame));
             drop(entries);
             calm(stack);
+            if let Some(evicted) = evicted {
+                report_evicted(evicted);
+            }
             Some(InPlace(frame))
         })
         .ok()
@@ -224,6 +219,33 @@ pub(super) fn with_recording<R>(span_id: u64, f: impl FnOnce(&mut Frame) -> R) -
         .flatten()
 }
 
+/// Takes the oldest half of a full stack off: amortised, a push past [`MAX_DEPTH`] costs a
+/// move of one entry. Frames in place stop being current (their polls find nothing to remove
+/// when they end); frames moved in are returned, to be dropped after the borrow, which ends
+/// their spans (their guards find nothing to end later).
+#[cold]
+#[inline(never)]
+fn evict(entries: &mut Vec<Entry>) -> Vec<Entry> {
+    entries.drain(..MAX_DEPTH / 2).collect()
+}
+
+/// Ends the evicted spans and reports the first eviction of the process, once the stack is
+/// no longer borrowed (the report goes through the log subscriber, user code).
+#[cold]
+#[inline(never)]
+fn report_evicted(evicted: Vec<Entry>) {
+    static REPORTED: AtomicBool = AtomicBool::new(false);
+    let count = evicted.len();
+    drop(evicted);
+    if !REPORTED.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            target: "traced",
+            "a thread had {MAX_DEPTH} spans current: the oldest {count} were ended early \
+             (span guards leaked with `mem::forget`, or recursion deeper than that)"
+        );
+    }
+}
+
 /// A span is entered or left: outside an unwinding, that means any panic seen before was
 /// caught, so its message no longer belongs to spans that end now.
 #[inline(always)]
@@ -274,7 +296,7 @@ mod tests {
         // SAFETY: `outer` stays put and is popped below, before it is dropped.
         let entry = unsafe { enter_in_place(NonNull::from(&mut outer)) }.unwrap();
         assert_eq!(current(), Some(1));
-        push(frame(2)).unwrap();
+        assert!(push(frame(2)));
         assert_eq!(current(), Some(2));
         with_current(|f| f.flags = 7);
         assert_eq!(with_span(2, |f| f.flags), Some(7));
@@ -300,19 +322,23 @@ mod tests {
     }
 
     #[test]
-    fn a_full_stack_hands_frames_back() {
+    fn a_full_stack_ends_its_oldest_half_and_takes_new_frames() {
         std::thread::spawn(|| {
-            for id in 1..=MAX_DEPTH as u64 {
-                push(frame(id)).unwrap();
-            }
-            let Err(NotPushed::Full(back)) = push(frame(0)) else {
-                panic!("the stack is full");
-            };
-            assert_eq!(back.span_id, 0);
             let mut in_place = frame(u64::MAX);
-            // SAFETY: not pushed, as the assertion shows.
-            assert!(unsafe { enter_in_place(NonNull::from(&mut in_place)) }.is_none());
-            assert_eq!(current(), Some(MAX_DEPTH as u64));
+            // SAFETY: `in_place` outlives the entry, dropped at the end of this closure.
+            let entry = unsafe { enter_in_place(NonNull::from(&mut in_place)) }.unwrap();
+            for id in 1..MAX_DEPTH as u64 {
+                assert!(push(frame(id)));
+            }
+            assert!(push(frame(0)));
+            assert_eq!(current(), Some(0));
+            // The oldest half went: the frame in place and the first moved-in ones.
+            assert!(with_span(u64::MAX, |_| ()).is_none());
+            assert!(pop(1).is_none());
+            let kept = MAX_DEPTH as u64 / 2;
+            assert!(pop(kept).is_some());
+            drop(entry);
+            assert_eq!(current(), Some(0));
         })
         .join()
         .unwrap();
@@ -322,10 +348,10 @@ mod tests {
     fn a_recording_frame_is_found_past_a_stand_in_with_its_id() {
         let mut own = frame(5);
         own.recording = Recording::Own(crate::engine::pool::take());
-        push(own).unwrap();
+        assert!(push(own));
         let stand_in = with_current(|f| f.stand_in()).unwrap();
         assert!(!stand_in.is_recording());
-        push(stand_in).unwrap();
+        assert!(push(stand_in));
         assert_eq!(with_span(5, |f| f.is_recording()), Some(false));
         assert_eq!(with_recording(5, |f| f.is_recording()), Some(true));
         drop(pop(5));

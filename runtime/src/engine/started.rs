@@ -6,7 +6,6 @@
 use std::borrow::Cow;
 use std::ptr::NonNull;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::config::Limits;
 use crate::propagation::{Baggage, SpanContext};
@@ -16,10 +15,9 @@ use super::frame::{Frame, Recording};
 use super::guard::SpanGuard;
 use super::in_span::InSpan;
 use super::pipeline::{self, Pipeline};
-use super::pool;
 use super::record::{Attrs, CodeLocation, SpanKind};
 use super::shared::SharedSpan;
-use super::stack::{self, NotPushed};
+use super::stack;
 use super::update::Update;
 use super::value::AttrValue;
 
@@ -206,10 +204,8 @@ impl Started {
         match self.0 {
             Inner::Frame(frame) => {
                 let span_id = frame.span_id;
-                match stack::push(frame) {
-                    Ok(()) => SpanGuard::new(span_id),
-                    Err(not_pushed) => not_entered(not_pushed),
-                }
+                // Not pushed: the thread is exiting, and the span has ended already.
+                SpanGuard::new(if stack::push(frame) { span_id } else { 0 })
             }
             Inner::Inherited => SpanGuard::inherited(),
             Inner::Off => SpanGuard::new(0),
@@ -245,33 +241,4 @@ impl Started {
     pub(crate) fn is_off(&self) -> bool {
         matches!(self.0, Inner::Off)
     }
-}
-
-/// A frame the thread's stack could not take: a span more than `stack::MAX_DEPTH` deep,
-/// almost always below guards leaked with `mem::forget`. It is dropped and counted, and the
-/// first one is reported.
-#[cold]
-#[inline(never)]
-fn not_entered(not_pushed: NotPushed) -> SpanGuard {
-    static REPORTED: AtomicBool = AtomicBool::new(false);
-    if let NotPushed::Full(mut frame) = not_pushed {
-        if let Recording::Own(record) = std::mem::replace(&mut frame.recording, Recording::Nothing)
-        {
-            frame
-                .pipeline
-                .counters
-                .dropped_too_deep
-                .fetch_add(1, Ordering::Relaxed);
-            pool::put_back(record);
-        }
-        drop(frame);
-        if !REPORTED.swap(true, Ordering::Relaxed) {
-            tracing::warn!(
-                target: "traced",
-                "a span was dropped: this thread has {} spans current, the most it keeps (guards leaked with `mem::forget`?)",
-                stack::MAX_DEPTH
-            );
-        }
-    }
-    SpanGuard::new(0)
 }

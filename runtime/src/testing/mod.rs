@@ -131,7 +131,7 @@ impl Capture {
         if !std::mem::replace(&mut self.finished, true) {
             self.pipeline.close();
             let _ = self.worker.wait(self.pipeline, Duration::from_secs(30));
-            pipeline::restore(self.previous);
+            pipeline::restore(self.pipeline, self.previous);
         }
     }
 }

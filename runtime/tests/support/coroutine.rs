@@ -32,9 +32,16 @@ pub(crate) fn suspended() -> Coroutine<(), (), ()> {
 
 /// Uses traced on this thread after a coroutine was abandoned (`how`): a root with a child and
 /// an attribute, named after `how`. Returns what did not behave.
+///
+/// A coroutine dropped while suspended is unwound, which takes its span off the thread. One
+/// forgotten (`mem::forget`) is still inside its poll, on a stack that is leaked and never
+/// freed: its span stays current on the thread, as a leaked span guard's does (documented on
+/// `SpanGuard`), and what matters is that everything after behaves and is memory-safe.
 pub(crate) fn check_later_calls(how: &str) -> Vec<String> {
     let mut problems = Vec::new();
-    if let Some(id) = traced::current_span_id() {
+    if how != "forgotten"
+        && let Some(id) = traced::current_span_id()
+    {
         problems.push(format!(
             "{how}: the coroutine's span {id} is still current on the thread"
         ));

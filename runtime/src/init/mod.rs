@@ -13,6 +13,10 @@ use crate::engine::pipeline::{self, Pipeline};
 use crate::export::{ExporterSpec, Worker, WorkerHandle};
 use crate::logging;
 
+mod fork;
+
+pub use fork::{ReinitError, reinit_after_fork};
+
 /// True while a pipeline started by `init` has not been shut down.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 /// Set once our subscriber is (being made) the global one: it cannot be replaced afterwards.
@@ -91,14 +95,11 @@ fn start(config: Config, defaults: ServiceDefaults) -> Guard {
     }
     let spec = match resolved.custom_exporter {
         Some(exporter) => Some(ExporterSpec::Custom(exporter)),
-        None => match settings.exporter {
-            ExporterKind::Otlp => settings.otlp.clone().map(ExporterSpec::Otlp),
-            ExporterKind::Console => Some(ExporterSpec::Console),
-            ExporterKind::None => None,
-        },
+        None => exporter_spec(&settings),
     };
     let custom = matches!(spec, Some(ExporterSpec::Custom(_)));
     let (pipeline, worker) = start_pipeline(&settings, spec);
+    fork::remember(&settings, custom);
     if custom {
         tracing::info!(target: "traced", "tracing started: {} (exporter overridden in code)", settings.summary());
     } else {
@@ -111,6 +112,16 @@ fn start(config: Config, defaults: ServiceDefaults) -> Guard {
             worker,
             timeout: settings.batch.export_timeout,
         }),
+        pid: std::process::id(),
+    }
+}
+
+/// The exporter `settings` name (an exporter given in code aside).
+fn exporter_spec(settings: &Settings) -> Option<ExporterSpec> {
+    match settings.exporter {
+        ExporterKind::Otlp => settings.otlp.clone().map(ExporterSpec::Otlp),
+        ExporterKind::Console => Some(ExporterSpec::Console),
+        ExporterKind::None => None,
     }
 }
 
@@ -194,6 +205,9 @@ pub struct Guard {
     // Kept after shutdown so `stats` still answers.
     pipeline: Option<&'static Pipeline>,
     inner: Option<Inner>,
+    /// The process that started the pipeline: a forked child has the guard, not the export
+    /// thread (see `fork`).
+    pid: u32,
 }
 
 /// Counts of what happened to finished spans, from [`Guard::stats`].
@@ -221,6 +235,7 @@ impl Guard {
         Guard {
             pipeline: None,
             inner: None,
+            pid: 0,
         }
     }
 
@@ -232,9 +247,15 @@ impl Guard {
     /// assert_eq!(guard.stats().dropped, 0);
     /// ```
     pub fn stats(&self) -> ExportStats {
-        let Some(pipeline) = self.pipeline else {
+        let Some(mut pipeline) = self.pipeline else {
             return ExportStats::default();
         };
+        if self.forked() {
+            match fork::child_pipeline() {
+                Some(child) => pipeline = child,
+                None => return forked_stats(pipeline),
+            }
+        }
         let c = &pipeline.counters;
         let in_flight = if pipeline.is_closed() && self.inner.is_none() {
             pipeline.queued() as u64 + c.exporting.load(Ordering::Relaxed)
@@ -251,9 +272,32 @@ impl Guard {
     /// Flushes every finished span and stops the export thread, within the export timeout.
     /// Idempotent: later calls, and the drop, do nothing.
     pub fn shutdown(&mut self) {
-        let Some(inner) = self.inner.take() else {
+        let Some(mut inner) = self.inner.take() else {
             return;
         };
+        if self.forked() {
+            // A forked child: the export thread is its parent's. Its own pipeline, if it made
+            // one, is shut down instead; else its spans are dropped, at once.
+            inner.pipeline.close();
+            let Some(child) = fork::take_child() else {
+                let dropped = forked_stats(inner.pipeline).dropped;
+                tracing::debug!(
+                    target: "traced",
+                    dropped,
+                    "tracing shut down in a forked child without `reinit_after_fork`: {dropped} spans dropped"
+                );
+                ACTIVE.store(false, Ordering::Release);
+                return;
+            };
+            inner.pipeline = child.pipeline;
+            inner.worker = child.worker;
+            inner.timeout = child.timeout;
+            // The guard now stands for the child's own pipeline.
+            self.pipeline = Some(child.pipeline);
+            self.pid = std::process::id();
+        } else {
+            fork::forget();
+        }
         inner.pipeline.close();
         if let Some(worker) = inner.worker {
             let report = worker.wait(inner.pipeline, inner.timeout);
@@ -287,6 +331,23 @@ impl Guard {
             }
         }
         ACTIVE.store(false, Ordering::Release);
+    }
+}
+
+impl Guard {
+    /// Whether this process is a child forked after the guard was made.
+    fn forked(&self) -> bool {
+        self.pipeline.is_some() && self.pid != std::process::id()
+    }
+}
+
+/// In a forked child without a pipeline of its own: every span of the pipeline it inherited
+/// is dropped (those queued at the fork are the parent's to export, and the parent does).
+fn forked_stats(pipeline: &Pipeline) -> ExportStats {
+    ExportStats {
+        exported: 0,
+        failed: 0,
+        dropped: pipeline.queued() as u64 + pipeline.counters.dropped(),
     }
 }
 
