@@ -94,16 +94,16 @@ where
         let Some(pipeline) = pipeline::current() else {
             return;
         };
-        let mut started = Started::begin(pipeline, Parent::Current);
+        // None: an unsampled child of an unsampled span, which its parent stands for.
+        let Some(mut started) = Started::begin(pipeline, Parent::Current) else {
+            return;
+        };
         if let Some(limits) = started.limits() {
             let name = Update::Name(Cow::Borrowed(attrs.metadata().name()));
             let fields = collect(limits, |fields| attrs.record(fields));
             started.apply(std::iter::once(name).chain(fields));
         }
-        // None: an unsampled child of an unsampled span, which its parent stands for.
-        let Some(shared) = started.share() else {
-            return;
-        };
+        let shared = started.share();
         match ctx.span(id) {
             Some(span) => span.extensions_mut().insert(Bridged(shared)),
             None => shared.end(),

@@ -26,7 +26,7 @@ pub trait FutureExt: Future + Sized {
     /// the future does not reach it (its guard's [`record`](crate::SpanGuard::record) does,
     /// on the thread that entered it).
     fn in_current_span(self) -> InSpan<Self> {
-        Started::stand_in_for_current().wrap(self)
+        Started::wrap(Started::stand_in_for_current(), self)
     }
 
     /// Starts `span` and makes it current on every poll of the future; see [`Span::in_span`].

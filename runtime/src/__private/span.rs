@@ -39,7 +39,8 @@ impl Switch {
 /// A started span that is not current yet.
 #[derive(Debug)]
 pub struct SpanStart {
-    started: Started,
+    // `None` when tracing is off, or for an unsampled child its parent stands for.
+    started: Option<Started>,
 }
 
 impl SpanStart {
@@ -86,12 +87,10 @@ impl SpanStart {
     fn new(
         meta: &'static SpanMeta,
         on: Switch,
-        begin: impl FnOnce(&'static Pipeline) -> Started,
+        begin: impl FnOnce(&'static Pipeline) -> Option<Started>,
     ) -> SpanStart {
         match on.0 {
-            None => SpanStart {
-                started: Started::off(),
-            },
+            None => SpanStart { started: None },
             Some(pipeline) => SpanStart::started(meta, pipeline, begin),
         }
     }
@@ -100,10 +99,12 @@ impl SpanStart {
     fn started(
         meta: &'static SpanMeta,
         pipeline: &'static Pipeline,
-        begin: impl FnOnce(&'static Pipeline) -> Started,
+        begin: impl FnOnce(&'static Pipeline) -> Option<Started>,
     ) -> SpanStart {
         let mut started = begin(pipeline);
-        started.describe(meta.name, meta.kind, &meta.code);
+        if let Some(started) = &mut started {
+            started.describe(meta.name, meta.kind, &meta.code);
+        }
         SpanStart { started }
     }
 
@@ -111,50 +112,56 @@ impl SpanStart {
     /// sampled, so the expansion skips building them.
     #[inline]
     pub fn is_recording(&self) -> bool {
-        self.started.is_recording()
+        self.started.as_ref().is_some_and(Started::is_recording)
     }
 
     /// Records a `SpanValue` (arguments, `fields(key = expr)`). The span is not current yet,
     /// so a span made while the value is computed is a child of the enclosing span.
     #[inline]
     pub fn attr<V: SpanValue + ?Sized>(&mut self, key: &'static str, value: &V) {
-        if let Some(value) = value.span_value() {
-            self.started
-                .push_new_attr(key, |max| AttrValue::from_value(value, max));
+        if let Some(started) = &mut self.started
+            && let Some(value) = value.span_value()
+        {
+            started.push_new_attr(key, |max| AttrValue::from_value(value, max));
         }
     }
 
     /// Records a value through `Display` (`fields(key = %expr)`).
     pub fn attr_display(&mut self, key: &'static str, value: &dyn fmt::Display) {
-        self.started
-            .push_new_attr(key, |max| format::display(max, value));
+        if let Some(started) = &mut self.started {
+            started.push_new_attr(key, |max| format::display(max, value));
+        }
     }
 
     /// Records a value through `Debug` (`fields(key = ?expr)`).
     pub fn attr_debug(&mut self, key: &'static str, value: &dyn fmt::Debug) {
-        self.started
-            .push_new_attr(key, |max| format::debug(max, value));
+        if let Some(started) = &mut self.started {
+            started.push_new_attr(key, |max| format::debug(max, value));
+        }
     }
 
     /// Makes the span current until the guard drops (sync functions).
     #[inline]
     pub fn enter(self) -> SpanGuard {
-        enter(self.started)
+        match self.started {
+            Some(started) => enter(started),
+            None => SpanGuard::off(),
+        }
     }
 
     /// Ends a span that was never entered, on the expansion's tracing-off path (where it is
     /// known to be empty, so this compiles to nothing).
     #[inline(always)]
     pub fn dismiss(self) {
-        if !self.started.is_off() {
-            drop_unentered(self.started);
+        if let Some(started) = self.started {
+            drop_unentered(started);
         }
     }
 
     /// Makes the span current on every poll of `fut` (async functions).
     #[inline]
     pub fn in_span<F: Future>(self, fut: F) -> InSpan<F> {
-        self.started.wrap(fut)
+        Started::wrap(self.started, fut)
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::propagation::{Baggage, SpanContext, TraceState};
 
 use super::clock;
-use super::frame::{Frame, Recording};
+use super::frame::{Frame, OwnRecord, Recording};
 use super::ids::{new_span_id, new_trace_id};
 use super::pipeline::Pipeline;
 use super::pool;
@@ -157,27 +157,33 @@ fn new_frame(
     parent_is_remote: bool,
     link: Option<LinkRecord>,
 ) -> Frame {
+    let span_id = new_span_id();
+    let flags = if recording {
+        context.flags | FLAG_SAMPLED
+    } else {
+        context.flags & !FLAG_SAMPLED
+    };
     let recording = if recording {
         let mut record = pool::take();
+        record.trace_id = context.trace_id;
+        record.span_id = span_id;
+        record.flags = flags;
+        record.pipeline = Some(pipeline);
+        record.trace_state = context.trace_state.clone();
         record.parent_span_id = context.parent_span_id;
         record.parent_is_remote = parent_is_remote;
         if let Some(link) = link {
             record.extra().links.push(link);
         }
         record.start = clock::ticks();
-        Recording::Own(record)
+        Recording::Own(OwnRecord::new(record))
     } else {
         Recording::Nothing
     };
-    let sampled = matches!(recording, Recording::Own(_));
     Frame {
         trace_id: context.trace_id,
-        span_id: new_span_id(),
-        flags: if sampled {
-            context.flags | FLAG_SAMPLED
-        } else {
-            context.flags & !FLAG_SAMPLED
-        },
+        span_id,
+        flags,
         pipeline,
         trace_state: context.trace_state,
         baggage: context.baggage,

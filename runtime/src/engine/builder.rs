@@ -154,19 +154,20 @@ impl Span {
         self
     }
 
-    /// Starts the span: ids, parent and sampling are decided now.
-    pub(crate) fn start(self) -> Started {
-        let Some(pending) = self.pending else {
-            return Started::off();
-        };
+    /// Starts the span: ids, parent and sampling are decided now. `Err(())` when tracing is
+    /// off, `Ok(None)` for an unsampled child of an unsampled span, which its parent stands for.
+    pub(crate) fn start(self) -> Result<Option<Started>, ()> {
+        let pending = self.pending.ok_or(())?;
         let mut started = Started::begin(pending.pipeline, pending.parent);
-        started.fill(
-            pending.name,
-            pending.kind,
-            pending.attrs,
-            pending.dropped_attrs,
-        );
-        started
+        if let Some(started) = &mut started {
+            started.fill(
+                pending.name,
+                pending.kind,
+                pending.attrs,
+                pending.dropped_attrs,
+            );
+        }
+        Ok(started)
     }
 
     /// Starts the span and makes it current on this thread until the guard is dropped.
@@ -176,7 +177,11 @@ impl Span {
     /// drop(guard); // the span ends
     /// ```
     pub fn enter(self) -> SpanGuard {
-        self.start().enter()
+        match self.start() {
+            Ok(Some(started)) => started.enter(),
+            Ok(None) => SpanGuard::inherited(),
+            Err(()) => SpanGuard::off(),
+        }
     }
 
     /// Starts the span and makes it current on every poll of `fut`, on whatever thread polls
@@ -189,6 +194,6 @@ impl Span {
     /// # }
     /// ```
     pub fn in_span<F: Future>(self, fut: F) -> InSpan<F> {
-        self.start().wrap(fut)
+        Started::wrap(self.start().ok().flatten(), fut)
     }
 }

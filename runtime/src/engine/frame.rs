@@ -21,19 +21,85 @@ pub(super) enum Recording {
     /// remote caller's context).
     Nothing,
     /// The span's own record, exported when the frame is dropped.
-    Own(Recycled),
+    Own(OwnRecord),
     /// The record of a span that may be current on several threads at once (a bridged
     /// `tracing` span); it ends when that span closes, not when a frame of it is dropped.
-    Shared(Arc<SharedSpan>),
+    Shared(SharedEntry),
+}
+
+/// A span's own record. Dropping it ends the span: the end time is stamped and the record is
+/// handed to the export queue. So a span that was started is exported (or counted as dropped
+/// by the queue) however its frame goes: popped by its guard, dropped with its future, unwound
+/// by a panic, or destroyed with the thread's stack when the thread exits.
+#[derive(Debug)]
+pub(super) struct OwnRecord(Option<Recycled>);
+
+impl OwnRecord {
+    /// `record` has its ids and pipeline set (see `begin`).
+    #[inline(always)]
+    pub(super) fn new(record: Recycled) -> OwnRecord {
+        OwnRecord(Some(record))
+    }
+
+    /// The record; `None` only once it was taken.
+    #[inline(always)]
+    pub(super) fn get_mut(&mut self) -> Option<&mut SpanRecord> {
+        self.0.as_deref_mut()
+    }
+
+    /// The record, taken without ending the span.
+    pub(super) fn take(mut self) -> Option<Recycled> {
+        self.0.take()
+    }
+
+    /// Ends the span now (what dropping does).
+    #[inline(always)]
+    fn finish(mut self) {
+        if let Some(record) = self.0.take() {
+            finish(record);
+        }
+    }
+}
+
+/// Ends a span: stamps the end time and hands the record to the export queue.
+#[inline(always)]
+fn finish(mut record: Recycled) {
+    let now = clock::ticks();
+    if std::thread::panicking() {
+        panic::mark_unwound(&mut record, now);
+    }
+    record.end = now;
+    if let Some(pipeline) = record.pipeline {
+        pipeline.submit(record);
+    }
+}
+
+impl Drop for OwnRecord {
+    // Inlined, so the frame's fields drop in place, as the span ends.
+    #[inline(always)]
+    fn drop(&mut self) {
+        if let Some(record) = self.0.take() {
+            finish(record);
+        }
+    }
+}
+
+/// A frame's hold on a shared span. A panic that drops it (leaving an entry of the span while
+/// unwinding) passed through the span, and marks it.
+#[derive(Debug)]
+pub(super) struct SharedEntry(pub(super) Arc<SharedSpan>);
+
+impl Drop for SharedEntry {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0
+                .with_record(|record| panic::mark_unwound(record, clock::ticks()));
+        }
+    }
 }
 
 /// A span's context and recording. 80 bytes: moved onto a thread's stack when a sync span is
 /// entered, and held in place by a future's [`InSpan`](super::InSpan).
-///
-/// Dropping a frame that owns its record ends the span: the record is stamped and handed to
-/// the export queue. So a span that was started is exported (or counted as dropped by the
-/// queue) however its frame goes: popped by its guard, dropped with its future, unwound by a
-/// panic, or destroyed with the thread's stack when the thread exits.
 #[derive(Debug)]
 pub(super) struct Frame {
     pub(super) trace_id: u128,
@@ -50,13 +116,32 @@ pub(super) struct Frame {
 }
 
 impl Frame {
+    /// Ends the span (what dropping the frame does), spelled out field by field so that it
+    /// inlines where a guard ends its span: an unsampled span costs a compare.
+    #[inline(always)]
+    pub(super) fn end(self) {
+        let Frame {
+            recording,
+            trace_state,
+            baggage,
+            ..
+        } = self;
+        match recording {
+            Recording::Nothing => {}
+            Recording::Own(record) => record.finish(),
+            Recording::Shared(entry) => drop(entry),
+        }
+        drop(trace_state);
+        drop(baggage);
+    }
+
     /// Whether this span records (and is exported).
     #[inline]
     pub(super) fn is_recording(&self) -> bool {
         match &self.recording {
             Recording::Nothing => false,
             Recording::Own(_) => true,
-            Recording::Shared(span) => span.is_recording(),
+            Recording::Shared(span) => span.0.is_recording(),
         }
     }
 
@@ -70,8 +155,8 @@ impl Frame {
         let limits = self.pipeline.limits;
         match &mut self.recording {
             Recording::Nothing => None,
-            Recording::Own(record) => Some(f(record, limits)),
-            Recording::Shared(span) => span.with_record(|record| f(record, limits)),
+            Recording::Own(record) => record.get_mut().map(|record| f(record, limits)),
+            Recording::Shared(span) => span.0.with_record(|record| f(record, limits)),
         }
     }
 
@@ -93,43 +178,9 @@ impl Frame {
             trace_state: self.trace_state.clone(),
             baggage: self.baggage.clone(),
             recording: match &self.recording {
-                Recording::Shared(span) => Recording::Shared(Arc::clone(span)),
+                Recording::Shared(span) => Recording::Shared(SharedEntry(Arc::clone(&span.0))),
                 _ => Recording::Nothing,
             },
         }
-    }
-}
-
-impl Drop for Frame {
-    // Inlined down to the check of the recording, so an unsampled span pays a compare.
-    #[inline(always)]
-    fn drop(&mut self) {
-        match std::mem::replace(&mut self.recording, Recording::Nothing) {
-            Recording::Nothing => {}
-            Recording::Own(record) => self.finish(record),
-            // A panic leaving an entry of a shared span passed through it.
-            Recording::Shared(span) => {
-                if std::thread::panicking() {
-                    span.with_record(|record| panic::mark_unwound(record, clock::ticks()));
-                }
-            }
-        }
-    }
-}
-
-impl Frame {
-    /// Ends the span: stamps the end time and hands the record to the export queue.
-    #[inline(always)]
-    fn finish(&mut self, mut record: Recycled) {
-        let now = clock::ticks();
-        if std::thread::panicking() {
-            panic::mark_unwound(&mut record, now);
-        }
-        record.end = now;
-        record.trace_id = self.trace_id;
-        record.span_id = self.span_id;
-        record.flags = self.flags;
-        record.trace_state = std::mem::take(&mut self.trace_state);
-        self.pipeline.submit(record);
     }
 }

@@ -61,6 +61,12 @@ impl SpanGuard {
         }
     }
 
+    /// The guard of a span that is nothing (tracing off).
+    #[inline(always)]
+    pub(crate) fn off() -> SpanGuard {
+        SpanGuard::new(0)
+    }
+
     pub(super) fn inherited() -> SpanGuard {
         SpanGuard {
             span_id: 0,
@@ -110,6 +116,8 @@ impl Drop for SpanGuard {
 
 #[inline(never)]
 fn end(span_id: u64) {
-    // Dropped after the stack's borrow: dropping the frame ends the span.
-    drop(stack::pop(span_id));
+    // After the stack's borrow.
+    if let Some(frame) = stack::pop(span_id) {
+        frame.end();
+    }
 }

@@ -36,7 +36,7 @@ pin_project_lite::pin_project! {
     impl<F> PinnedDrop for InSpan<F> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            let _entry = this.frame.as_mut().and_then(|frame| {
+            let _entry = this.frame.as_mut().map(|frame| {
                 // SAFETY: the frame is in this future, pinned and being dropped: it stays put
                 // and untouched until `_entry` drops, at the end of this function, before
                 // the frame itself is dropped with the future's fields.
@@ -77,9 +77,11 @@ impl<F: Future> Future for InSpan<F> {
         let entry = unsafe { stack::enter_in_place(NonNull::from(frame)) };
         let poll = inner.poll(cx);
         drop(entry);
-        if poll.is_ready() {
+        if poll.is_ready()
+            && let Some(frame) = this.frame.take()
+        {
             // The span ends when the future completes.
-            drop(this.frame.take());
+            frame.end();
         }
         poll
     }

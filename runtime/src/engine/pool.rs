@@ -38,7 +38,7 @@ thread_local! {
 }
 
 /// An empty record: from this thread's cache, else from the shared pool, else new.
-#[inline]
+#[inline(always)]
 pub(crate) fn take() -> Recycled {
     CACHE
         .try_with(|cache| {

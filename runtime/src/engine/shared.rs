@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::config::Limits;
 use crate::propagation::{Baggage, TraceState};
 
-use super::frame::{Frame, Recording};
+use super::frame::{Frame, OwnRecord, Recording, SharedEntry};
 use super::pipeline::Pipeline;
 use super::pool::Recycled;
 use super::record::{FLAG_SAMPLED, LinkRecord, SpanRecord};
@@ -33,7 +33,7 @@ impl SharedSpan {
     /// Shares the span `frame` started.
     pub(super) fn new(mut frame: Frame) -> SharedSpan {
         let record = match std::mem::replace(&mut frame.recording, Recording::Nothing) {
-            Recording::Own(record) => Some(record),
+            Recording::Own(record) => record.take(),
             Recording::Nothing | Recording::Shared(_) => None,
         };
         SharedSpan {
@@ -92,7 +92,7 @@ impl SharedSpan {
             pipeline: self.pipeline,
             trace_state: self.trace_state.clone(),
             baggage: self.baggage.clone(),
-            recording: Recording::Shared(Arc::clone(self)),
+            recording: Recording::Shared(SharedEntry(Arc::clone(self))),
         };
         stack::push(frame)
     }
@@ -122,17 +122,7 @@ impl SharedSpan {
     /// threads, find nothing to record into.
     pub(crate) fn end(&self) {
         let record = self.lock().take();
-        if let Some(record) = record {
-            // A frame that owns the record ends the span when it drops (see `Frame`).
-            drop(Frame {
-                trace_id: self.trace_id,
-                span_id: self.span_id,
-                flags: self.flags,
-                pipeline: self.pipeline,
-                trace_state: self.trace_state.clone(),
-                baggage: None,
-                recording: Recording::Own(record),
-            });
-        }
+        // Dropping the record's owner ends the span (see `OwnRecord`).
+        drop(record.map(OwnRecord::new));
     }
 }

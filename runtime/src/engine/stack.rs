@@ -47,8 +47,8 @@ impl Entry {
 
 struct Stack {
     entries: RefCell<Vec<Entry>>,
-    /// Set by the panic hook; cleared when a span is entered or left outside an unwinding,
-    /// which only happens once the panic was caught. While it is set, spans that an unwinding
+    /// Set by the panic hook; cleared when a span is entered outside an unwinding, which only
+    /// happens once the panic was caught. While it is set, spans that an unwinding
     /// ends may take the message the hook stashed (see `panic`).
     panic_fresh: Cell<bool>,
 }
@@ -73,7 +73,7 @@ pub(super) fn push(frame: Frame) -> bool {
                 // Unreachable (see the module's documentation); the span simply ends.
                 return false;
             };
-            let evicted = (entries.len() >= MAX_DEPTH).then(|| evict(&mut entries));
+            let evicted = make_room(&mut entries);
             entries.push(Entry::Owned(frame));
             drop(entries);
             calm(stack);
@@ -85,9 +85,20 @@ pub(super) fn push(frame: Frame) -> bool {
         .unwrap_or(false)
 }
 
+/// Before a push: a full stack gives up its oldest half, returned to be dropped after the
+/// borrow.
+#[inline(always)]
+fn make_room(entries: &mut Vec<Entry>) -> Option<Vec<Entry>> {
+    if entries.len() >= MAX_DEPTH {
+        return Some(evict(entries));
+    }
+    None
+}
+
 /// Makes the frame `frame` points to current without moving it, until the returned entry is
 /// dropped: a future's span during one poll, so each poll moves a pointer and not the frame.
-/// `None` when it could not (the thread's stack is gone): the span is not current then.
+/// When the thread's stack is gone (the thread is exiting), the span is not made current and
+/// the entry does nothing.
 ///
 /// # Safety
 ///
@@ -98,21 +109,23 @@ pub(super) fn push(frame: Frame) -> bool {
 /// inside and never resumed keeps the frame's memory alive (its stack is leaked), or unwinds
 /// through the local when it is dropped.
 #[inline]
-pub(super) unsafe fn enter_in_place(frame: NonNull<Frame>) -> Option<InPlace> {
-    STACK
+pub(super) unsafe fn enter_in_place(frame: NonNull<Frame>) -> InPlace {
+    let entered = STACK
         .try_with(|stack| {
-            let mut entries = stack.entries.try_borrow_mut().ok()?;
-            let evicted = (entries.len() >= MAX_DEPTH).then(|| evict(&mut entries));
+            let Ok(mut entries) = stack.entries.try_borrow_mut() else {
+                return false;
+            };
+            let evicted = make_room(&mut entries);
             entries.push(Entry::InPlace(frame));
             drop(entries);
             calm(stack);
             if let Some(evicted) = evicted {
                 report_evicted(evicted);
             }
-            Some(InPlace(frame))
+            true
         })
-        .ok()
-        .flatten()
+        .unwrap_or(false);
+    InPlace(entered.then_some(frame))
 }
 
 /// An entry made by [`enter_in_place`]; dropping it removes the entry, wherever it is (entries
@@ -120,12 +133,14 @@ pub(super) unsafe fn enter_in_place(frame: NonNull<Frame>) -> Option<InPlace> {
 /// past an inner span, leaves them otherwise).
 #[derive(Debug)]
 #[must_use = "the frame stops being current when this is dropped"]
-pub(super) struct InPlace(NonNull<Frame>);
+pub(super) struct InPlace(Option<NonNull<Frame>>);
 
 impl Drop for InPlace {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
-        let frame = self.0;
+        let Some(frame) = self.0 else {
+            return;
+        };
         // Once the thread-local is destroyed, so is every entry: nothing is left pointing.
         let _ = STACK.try_with(|stack| {
             let Ok(mut entries) = stack.entries.try_borrow_mut() else {
@@ -141,8 +156,6 @@ impl Drop for InPlace {
             } else if let Some(index) = entries.iter().rposition(here) {
                 entries.remove(index);
             }
-            drop(entries);
-            calm(stack);
         });
     }
 }
@@ -163,7 +176,6 @@ pub(super) fn pop(span_id: u64) -> Option<Frame> {
             };
             let entry = entries.remove(index);
             drop(entries);
-            calm(stack);
             match entry {
                 Entry::Owned(frame) => Some(frame),
                 Entry::InPlace(_) => None,
@@ -246,8 +258,8 @@ fn report_evicted(evicted: Vec<Entry>) {
     }
 }
 
-/// A span is entered or left: outside an unwinding, that means any panic seen before was
-/// caught, so its message no longer belongs to spans that end now.
+/// A span is entered: outside an unwinding, that means any panic seen before was caught, so
+/// its message no longer belongs to spans that end now.
 #[inline(always)]
 fn calm(stack: &Stack) {
     if stack.panic_fresh.get() && !std::thread::panicking() {
@@ -270,7 +282,7 @@ pub(super) fn panic_is_fresh() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::frame::Recording;
+    use crate::engine::frame::{OwnRecord, Recording};
     use crate::engine::pipeline::inert;
     use crate::propagation::TraceState;
 
@@ -294,7 +306,7 @@ mod tests {
     fn frames_in_place_and_moved_in_nest_and_unwind_in_any_order() {
         let mut outer = frame(1);
         // SAFETY: `outer` stays put and is popped below, before it is dropped.
-        let entry = unsafe { enter_in_place(NonNull::from(&mut outer)) }.unwrap();
+        let entry = unsafe { enter_in_place(NonNull::from(&mut outer)) };
         assert_eq!(current(), Some(1));
         assert!(push(frame(2)));
         assert_eq!(current(), Some(2));
@@ -314,7 +326,7 @@ mod tests {
     fn writes_through_the_stack_reach_the_frame_in_place() {
         let mut f = frame(3);
         // SAFETY: `f` stays put and is popped before it is used again.
-        let entry = unsafe { enter_in_place(NonNull::from(&mut f)) }.unwrap();
+        let entry = unsafe { enter_in_place(NonNull::from(&mut f)) };
         with_current(|frame| frame.flags = 1);
         drop(entry);
         assert_eq!(f.flags, 1);
@@ -326,7 +338,7 @@ mod tests {
         std::thread::spawn(|| {
             let mut in_place = frame(u64::MAX);
             // SAFETY: `in_place` outlives the entry, dropped at the end of this closure.
-            let entry = unsafe { enter_in_place(NonNull::from(&mut in_place)) }.unwrap();
+            let entry = unsafe { enter_in_place(NonNull::from(&mut in_place)) };
             for id in 1..MAX_DEPTH as u64 {
                 assert!(push(frame(id)));
             }
@@ -347,7 +359,7 @@ mod tests {
     #[test]
     fn a_recording_frame_is_found_past_a_stand_in_with_its_id() {
         let mut own = frame(5);
-        own.recording = Recording::Own(crate::engine::pool::take());
+        own.recording = Recording::Own(OwnRecord::new(crate::engine::pool::take()));
         assert!(push(own));
         let stand_in = with_current(|f| f.stand_in()).unwrap();
         assert!(!stand_in.is_recording());

@@ -11,7 +11,7 @@ use reqwest::{Method, Request, Response, Url};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, Middleware, Next, Result};
 
 use super::semconv::{known_method, protocol_version};
-use crate::engine::{Span, SpanKind, record, set_current_error};
+use crate::engine::{Span, SpanKind, Started, record, set_current_error};
 use targets::Targets;
 
 #[doc(no_inline)]
@@ -155,10 +155,12 @@ impl Middleware for TracingMiddleware {
         let method = known_method(req.method());
         let span = Span::child(method.unwrap_or("HTTP"))
             .kind(SpanKind::Client)
-            .start();
+            .start()
+            .ok()
+            .flatten();
         // Attributes are built only when the span records: an unsampled or disabled span costs
         // no redaction.
-        let recording = span.is_recording();
+        let recording = span.as_ref().is_some_and(Started::is_recording);
         let propagate = self.targets.allows(req.url().host_str());
         let traced = async move {
             let url = recording.then(|| req.url().clone());
@@ -176,7 +178,7 @@ impl Middleware for TracingMiddleware {
                 None => result,
             }
         };
-        span.wrap(traced).await
+        Started::wrap(span, traced).await
     }
 }
 

@@ -220,7 +220,7 @@ where
         let inner = &mut self.inner;
         let excluded = settings.exclusions.matches(req.uri().path());
         if !excluded && pipeline::current().is_some() {
-            let span = request::server_span(&req).start();
+            let span = request::server_span(&req).start().ok().flatten();
             return ServerFuture::new(span, true, settings.echo_traceparent, || inner.call(req));
         }
         // No span here, but the caller's context (and baggage) is current below: excluded paths

@@ -48,21 +48,24 @@ impl<F> ServerFuture<F> {
     /// there, such as hyper's `service_fn`, are inside it. If `call` panics, the span ends,
     /// marked by the unwinding.
     pub(super) fn new(
-        mut span: Started,
+        mut span: Option<Started>,
         recorded: bool,
         echo: bool,
         call: impl FnOnce() -> F,
     ) -> ServerFuture<F> {
         // Without a span of ours, "current" is whatever encloses the caller: record nothing.
-        let recorded = recorded && !span.is_off();
-        let inner = span.in_scope(call);
+        let recorded = recorded && span.is_some();
+        let inner = match &mut span {
+            Some(span) => span.in_scope(call),
+            None => call(),
+        };
         let outcome = Outcome {
             inner,
             recorded,
             echo: echo && recorded,
         };
         ServerFuture {
-            inner: span.wrap(outcome),
+            inner: Started::wrap(span, outcome),
         }
     }
 }
