@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use crate::engine::{InSpan, Span, Started};
-use crate::propagation::{Baggage, Injector};
+use crate::w3c::{Baggage, Injector};
 
 /// Extension methods that put futures inside spans.
 ///
@@ -71,11 +71,11 @@ where
 pub fn inject(injector: &mut (impl Injector + ?Sized)) {
     let (ctx, baggage) = crate::engine::current_context();
     let empty = Baggage::new();
-    crate::propagation::inject_with(
+    crate::w3c::inject_with(
         ctx.as_ref(),
         baggage.as_deref().unwrap_or(&empty),
         injector,
-        crate::propagation::active_propagators(),
+        crate::w3c::active_propagators(),
     );
 }
 

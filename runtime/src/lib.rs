@@ -58,6 +58,7 @@ mod logging;
 pub mod propagation;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod w3c;
 
 #[doc(hidden)]
 pub mod __private;

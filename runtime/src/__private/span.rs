@@ -8,7 +8,7 @@ use crate::engine::pipeline::{self, Pipeline};
 use crate::engine::{
     AttrValue, CodeLocation, InSpan, Parent, SpanGuard, SpanKind, SpanValue, Started, format,
 };
-use crate::propagation::Carrier;
+use crate::w3c::Carrier;
 
 /// Everything about a span that is known at compile time, in a `static`.
 #[derive(Debug)]

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
+use super::exporter::BoxedExporter;
 use super::resource::{SERVICE_NAME, SERVICE_VERSION};
 use super::{Compression, ExporterKind, LogFormat, Propagators, Sampler};
-use crate::export::BoxedExporter;
 
 /// Configuration set in code, for [`init`](fn@crate::init).
 ///

@@ -32,6 +32,7 @@ mod batch;
 mod builder;
 mod endpoint;
 mod env;
+mod exporter;
 mod pairs;
 mod propagators;
 mod resolve;
@@ -39,8 +40,11 @@ mod resource;
 mod sampler;
 mod summary;
 
+pub use crate::engine::{Limits, RootSampler, Sampler};
+pub use crate::w3c::Propagators;
 pub use builder::Config;
 pub(crate) use env::process_env;
+pub(crate) use exporter::BoxedExporter;
 
 /// Which exporter receives finished spans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,37 +55,6 @@ pub enum ExporterKind {
     Console,
     /// Spans are recorded (ids, logs, propagation) but exported nowhere.
     None,
-}
-
-/// How a new root span decides whether it is sampled (`OTEL_TRACES_SAMPLER`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Sampler {
-    /// Every trace is sampled.
-    AlwaysOn,
-    /// No trace is sampled.
-    AlwaysOff,
-    /// A fraction in `[0, 1]` of the traces, decided from the trace id.
-    TraceIdRatio(f64),
-    /// Follow the remote parent's sampled flag when there is one, else use the inner sampler.
-    ParentBased(RootSampler),
-}
-
-/// The spec's default: `parentbased_always_on`.
-impl Default for Sampler {
-    fn default() -> Self {
-        sampler::DEFAULT_SAMPLER
-    }
-}
-
-/// The root sampler of [`Sampler::ParentBased`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum RootSampler {
-    /// Sample every new trace.
-    AlwaysOn,
-    /// Sample no new trace.
-    AlwaysOff,
-    /// Sample this fraction of new traces.
-    TraceIdRatio(f64),
 }
 
 /// Body compression for OTLP requests.
@@ -102,25 +75,6 @@ pub enum LogFormat {
     Json,
     /// A human-readable format for local development.
     Pretty,
-}
-
-/// Which propagators are active (`OTEL_PROPAGATORS`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Propagators {
-    /// W3C `traceparent` / `tracestate`.
-    pub tracecontext: bool,
-    /// W3C `baggage`.
-    pub baggage: bool,
-}
-
-/// SPEC-NOTES P5: `tracecontext,baggage`.
-impl Default for Propagators {
-    fn default() -> Self {
-        Propagators {
-            tracecontext: true,
-            baggage: true,
-        }
-    }
 }
 
 /// Settings of the OTLP/HTTP exporter.
@@ -160,26 +114,6 @@ impl Default for BatchSettings {
             max_queue_size: 2_048,
             max_export_batch_size: 512,
             export_timeout: Duration::from_millis(30_000),
-        }
-    }
-}
-
-/// Span attribute limits (`OTEL_{,SPAN_}ATTRIBUTE_*_LIMIT`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Longest string attribute value, in characters.
-    pub attribute_value_length: usize,
-    /// Attributes per span at most; more are discarded and counted.
-    pub attribute_count: usize,
-}
-
-/// 4096 characters and 128 attributes. The spec's value-length default is infinity; ours is
-/// finite so user input recorded in a span cannot blow up memory (SPEC-NOTES S3, A2).
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            attribute_value_length: 4_096,
-            attribute_count: 128,
         }
     }
 }

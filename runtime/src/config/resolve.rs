@@ -3,11 +3,11 @@
 use super::batch::{resolve_batch, resolve_limits};
 use super::endpoint::{CodeExport, resolve_export};
 use super::env::Env;
+use super::exporter::BoxedExporter;
 use super::propagators::resolve_propagators;
 use super::resource::{CodeResource, resolve_resource};
 use super::sampler::resolve_sampler;
 use super::{Config, LogFormat, ServiceDefaults, Settings};
-use crate::export::BoxedExporter;
 
 pub(crate) const DISABLED_VAR: &str = "OTEL_SDK_DISABLED";
 const LOG_FORMAT_VAR: &str = "TRACED_LOG_FORMAT";

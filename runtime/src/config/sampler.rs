@@ -2,11 +2,10 @@
 
 use super::env::{Env, echo};
 use super::{RootSampler, Sampler};
+pub(crate) use crate::engine::DEFAULT_SAMPLER;
 
 pub(crate) const SAMPLER_VAR: &str = "OTEL_TRACES_SAMPLER";
 pub(crate) const SAMPLER_ARG_VAR: &str = "OTEL_TRACES_SAMPLER_ARG";
-/// The spec's default sampler.
-pub(crate) const DEFAULT_SAMPLER: Sampler = Sampler::ParentBased(RootSampler::AlwaysOn);
 /// The spec's default ratio for the ratio samplers.
 const DEFAULT_RATIO: f64 = 1.0;
 

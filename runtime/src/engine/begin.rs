@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::propagation::{Baggage, SpanContext, TraceState};
+use crate::w3c::{Baggage, SpanContext, TraceState};
 
 use super::clock;
 use super::frame::{Frame, OwnRecord, Recording};
@@ -32,11 +32,8 @@ pub(crate) enum Parent {
 impl Parent {
     /// `parent = carrier` / `link = carrier`: a missing or malformed carrier means a fresh
     /// trace, never an error.
-    pub(crate) fn extract(
-        carrier: &(impl crate::propagation::Carrier + ?Sized),
-        link: bool,
-    ) -> Parent {
-        let extracted = crate::propagation::extract(carrier);
+    pub(crate) fn extract(carrier: &(impl crate::w3c::Carrier + ?Sized), link: bool) -> Parent {
+        let extracted = crate::w3c::extract(carrier);
         let baggage = (!extracted.baggage.is_empty()).then(|| Arc::new(extracted.baggage));
         match extracted.context {
             Some(ctx) if link => Parent::Link(ctx, baggage),
@@ -168,7 +165,6 @@ fn new_frame(
         record.trace_id = context.trace_id;
         record.span_id = span_id;
         record.flags = flags;
-        record.pipeline = Some(pipeline);
         record.trace_state = context.trace_state.clone();
         record.parent_span_id = context.parent_span_id;
         record.parent_is_remote = parent_is_remote;
@@ -176,7 +172,7 @@ fn new_frame(
             record.extra().links.push(link);
         }
         record.start = clock::ticks();
-        Recording::Own(OwnRecord::new(record))
+        Recording::Own(OwnRecord::new(record, pipeline))
     } else {
         Recording::Nothing
     };
@@ -184,7 +180,6 @@ fn new_frame(
         trace_id: context.trace_id,
         span_id,
         flags,
-        pipeline,
         trace_state: context.trace_state,
         baggage: context.baggage,
         recording,
@@ -200,11 +195,7 @@ pub(super) fn stand_in_for_current() -> Option<Frame> {
 /// A frame that makes a remote context (and its baggage) current without a span of ours:
 /// for requests that are traced elsewhere but not here (excluded paths), and for propagation
 /// when tracing is disabled (`OTEL_SDK_DISABLED` turns off the SDK, not the propagators).
-pub(super) fn remote_context(
-    pipeline: &'static Pipeline,
-    ctx: Option<SpanContext>,
-    baggage: Baggage,
-) -> Option<Frame> {
+pub(super) fn remote_context(ctx: Option<SpanContext>, baggage: Baggage) -> Option<Frame> {
     let baggage = (!baggage.is_empty()).then(|| Arc::new(baggage));
     if ctx.is_none() && baggage.is_none() {
         return None;
@@ -222,7 +213,6 @@ pub(super) fn remote_context(
         trace_id,
         span_id,
         flags,
-        pipeline,
         trace_state,
         baggage,
         recording: Recording::Nothing,

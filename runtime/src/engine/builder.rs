@@ -6,7 +6,7 @@ use std::future::Future;
 
 use smallvec::SmallVec;
 
-use crate::propagation::Carrier;
+use crate::w3c::Carrier;
 
 use super::begin::Parent;
 use super::guard::SpanGuard;

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use crate::propagation::{Baggage, SpanContext};
+use crate::w3c::{Baggage, SpanContext};
 
 use super::clock;
 use super::ids::{SpanId, TraceId};
@@ -39,13 +39,12 @@ pub(super) enum Target {
 
 /// Finds the span first, computes the value (user code, with nothing borrowed), then records.
 pub(super) fn record_to(target: Target, key: impl Into<Cow<'static, str>>, value: &dyn SpanValue) {
-    let limits_of = |frame: &mut super::frame::Frame| (frame.span_id, frame.pipeline.limits);
+    let limits_of = |frame: &mut super::frame::Frame| Some((frame.span_id, frame.limits()?));
     let found = match target {
-        Target::Current => {
-            stack::with_current(|frame| frame.is_recording().then(|| limits_of(frame))).flatten()
-        }
+        Target::Current => stack::with_current(limits_of),
         Target::Span(span_id) => stack::with_recording(span_id, limits_of),
-    };
+    }
+    .flatten();
     let Some((span_id, limits)) = found else {
         return;
     };

@@ -4,11 +4,9 @@
 
 use std::sync::Arc;
 
-use crate::config::Limits;
-use crate::propagation::{Baggage, SpanContext, TraceState};
+use super::limits::Limits;
+use crate::w3c::{Baggage, SpanContext, TraceState};
 
-use super::clock;
-use super::panic;
 use super::pipeline::Pipeline;
 use super::pool::Recycled;
 use super::record::SpanRecord;
@@ -27,86 +25,54 @@ pub(super) enum Recording {
     Shared(SharedEntry),
 }
 
-/// A span's own record. Dropping it ends the span: the end time is stamped and the record is
-/// handed to the export queue. So a span that was started is exported (or counted as dropped
-/// by the queue) however its frame goes: popped by its guard, dropped with its future, unwound
-/// by a panic, or destroyed with the thread's stack when the thread exits.
+/// A span's own record and where it goes. Dropping it ends the span (see `end`): the end time
+/// is stamped and the record is handed to the export queue. So a span that was started is
+/// exported (or counted as dropped by the queue) however its frame goes: popped by its guard,
+/// dropped with its future, unwound by a panic, or destroyed with the thread's stack when the
+/// thread exits.
 #[derive(Debug)]
-pub(super) struct OwnRecord(Option<Recycled>);
+pub(super) struct OwnRecord {
+    /// `None` only once taken.
+    pub(super) record: Option<Recycled>,
+    pub(super) pipeline: &'static Pipeline,
+}
 
 impl OwnRecord {
-    /// `record` has its ids and pipeline set (see `begin`).
+    /// `record` has its ids set (see `begin`).
     #[inline(always)]
-    pub(super) fn new(record: Recycled) -> OwnRecord {
-        OwnRecord(Some(record))
+    pub(super) fn new(record: Recycled, pipeline: &'static Pipeline) -> OwnRecord {
+        OwnRecord {
+            record: Some(record),
+            pipeline,
+        }
     }
 
     /// The record; `None` only once it was taken.
     #[inline(always)]
     pub(super) fn get_mut(&mut self) -> Option<&mut SpanRecord> {
-        self.0.as_deref_mut()
+        self.record.as_deref_mut()
     }
 
     /// The record, taken without ending the span.
     pub(super) fn take(mut self) -> Option<Recycled> {
-        self.0.take()
-    }
-
-    /// Ends the span now (what dropping does).
-    #[inline(always)]
-    fn finish(mut self) {
-        if let Some(record) = self.0.take() {
-            finish(record);
-        }
-    }
-}
-
-/// Ends a span: stamps the end time and hands the record to the export queue.
-#[inline(always)]
-fn finish(mut record: Recycled) {
-    let now = clock::ticks();
-    if std::thread::panicking() {
-        panic::mark_unwound(&mut record, now);
-    }
-    record.end = now;
-    if let Some(pipeline) = record.pipeline {
-        pipeline.submit(record);
-    }
-}
-
-impl Drop for OwnRecord {
-    // Inlined, so the frame's fields drop in place, as the span ends.
-    #[inline(always)]
-    fn drop(&mut self) {
-        if let Some(record) = self.0.take() {
-            finish(record);
-        }
+        self.record.take()
     }
 }
 
 /// A frame's hold on a shared span. A panic that drops it (leaving an entry of the span while
-/// unwinding) passed through the span, and marks it.
+/// unwinding) passed through the span, and marks it (see `end`).
 #[derive(Debug)]
 pub(super) struct SharedEntry(pub(super) Arc<SharedSpan>);
 
-impl Drop for SharedEntry {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.0
-                .with_record(|record| panic::mark_unwound(record, clock::ticks()));
-        }
-    }
-}
-
 /// A span's context and recording. 80 bytes: moved onto a thread's stack when a sync span is
-/// entered, and held in place by a future's [`InSpan`](super::InSpan).
+/// entered, and held in place by a future's [`InSpan`](super::InSpan). Dropping it ends the
+/// span when it owns its record (see `OwnRecord`).
 #[derive(Debug)]
 pub(super) struct Frame {
     pub(super) trace_id: u128,
     pub(super) span_id: u64,
     /// W3C trace flags; the sampled bit says whether the trace is sampled.
     pub(super) flags: u8,
-    pub(super) pipeline: &'static Pipeline,
     /// The W3C `tracestate` of the trace, inherited by children and sent on outgoing calls.
     pub(super) trace_state: TraceState,
     /// W3C baggage in scope: inherited by children, sent on outgoing calls. Shared, because
@@ -116,25 +82,6 @@ pub(super) struct Frame {
 }
 
 impl Frame {
-    /// Ends the span (what dropping the frame does), spelled out field by field so that it
-    /// inlines where a guard ends its span: an unsampled span costs a compare.
-    #[inline(always)]
-    pub(super) fn end(self) {
-        let Frame {
-            recording,
-            trace_state,
-            baggage,
-            ..
-        } = self;
-        match recording {
-            Recording::Nothing => {}
-            Recording::Own(record) => record.finish(),
-            Recording::Shared(entry) => drop(entry),
-        }
-        drop(trace_state);
-        drop(baggage);
-    }
-
     /// Whether this span records (and is exported).
     #[inline]
     pub(super) fn is_recording(&self) -> bool {
@@ -152,11 +99,23 @@ impl Frame {
         &mut self,
         f: impl FnOnce(&mut SpanRecord, Limits) -> R,
     ) -> Option<R> {
-        let limits = self.pipeline.limits;
         match &mut self.recording {
             Recording::Nothing => None,
-            Recording::Own(record) => record.get_mut().map(|record| f(record, limits)),
-            Recording::Shared(span) => span.0.with_record(|record| f(record, limits)),
+            Recording::Own(own) => {
+                let limits = own.pipeline.limits;
+                own.get_mut().map(|record| f(record, limits))
+            }
+            Recording::Shared(span) => span.0.with_record(|record, limits| f(record, limits)),
+        }
+    }
+
+    /// The attribute limits of the span's pipeline, when it records.
+    #[inline]
+    pub(super) fn limits(&self) -> Option<Limits> {
+        match &self.recording {
+            Recording::Nothing => None,
+            Recording::Own(own) => Some(own.pipeline.limits),
+            Recording::Shared(span) => span.0.limits(),
         }
     }
 
@@ -174,7 +133,6 @@ impl Frame {
             trace_id: self.trace_id,
             span_id: self.span_id,
             flags: self.flags,
-            pipeline: self.pipeline,
             trace_state: self.trace_state.clone(),
             baggage: self.baggage.clone(),
             recording: match &self.recording {

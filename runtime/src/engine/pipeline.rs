@@ -9,8 +9,9 @@ use std::thread::Thread;
 use crossbeam_queue::ArrayQueue;
 
 use super::clock;
+use super::limits::Limits;
 use super::pool::{self, Recycled};
-use crate::config::{Limits, Sampler};
+use super::sampler::Sampler;
 
 /// Counters reported at shutdown and by the rate-limited drop warning.
 #[derive(Debug, Default)]
@@ -252,6 +253,7 @@ fn wake_check_mask(batch_size: usize) -> u64 {
 
 /// A pipeline that exports nothing, for context frames when tracing is off: they need one,
 /// and never submit to it.
+#[cfg(test)]
 pub(crate) fn inert() -> &'static Pipeline {
     static INERT: OnceLock<Pipeline> = OnceLock::new();
     INERT.get_or_init(|| Pipeline::new(Sampler::AlwaysOff, Limits::default(), false, 1, 1))

@@ -8,9 +8,8 @@ use std::borrow::Cow;
 
 use smallvec::SmallVec;
 
-use super::pipeline::Pipeline;
 use super::value::AttrValue;
-use crate::propagation::TraceState;
+use crate::w3c::TraceState;
 
 /// What a span represents, as OpenTelemetry's `SpanKind`.
 ///
@@ -112,7 +111,7 @@ pub(crate) struct Extra {
 /// Records are recycled (see `pool`): the export thread empties one after converting it and
 /// hands it back, so a steady flow of spans allocates nothing, and a span moves between the
 /// thread's stack, its future and the export queue as one pointer.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct SpanRecord {
     pub(crate) trace_id: u128,
     pub(crate) span_id: u64,
@@ -133,8 +132,6 @@ pub(crate) struct SpanRecord {
     /// The W3C `tracestate` of the trace, inherited from the remote parent.
     pub(crate) trace_state: TraceState,
     pub(crate) extra: Option<Box<Extra>>,
-    /// Where the record goes when the span ends.
-    pub(crate) pipeline: Option<&'static Pipeline>,
 }
 
 impl SpanRecord {
@@ -155,7 +152,6 @@ impl SpanRecord {
             code: None,
             trace_state: TraceState::EMPTY,
             extra: None,
-            pipeline: None,
         }
     }
 

@@ -1,6 +1,38 @@
 //! The sampling decision, made once when a trace starts in this process.
 
-use crate::config::{RootSampler, Sampler};
+/// How a new root span decides whether it is sampled (`OTEL_TRACES_SAMPLER`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Sampler {
+    /// Every trace is sampled.
+    AlwaysOn,
+    /// No trace is sampled.
+    AlwaysOff,
+    /// A fraction in `[0, 1]` of the traces, decided from the trace id.
+    TraceIdRatio(f64),
+    /// Follow the remote parent's sampled flag when there is one, else use the inner sampler.
+    ParentBased(RootSampler),
+}
+
+/// The spec's default: `parentbased_always_on`.
+impl Default for Sampler {
+    fn default() -> Self {
+        DEFAULT_SAMPLER
+    }
+}
+
+/// The root sampler of [`Sampler::ParentBased`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RootSampler {
+    /// Sample every new trace.
+    AlwaysOn,
+    /// Sample no new trace.
+    AlwaysOff,
+    /// Sample this fraction of new traces.
+    TraceIdRatio(f64),
+}
+
+/// The spec's default sampler (OpenTelemetry SDK environment variables, `OTEL_TRACES_SAMPLER`).
+pub(crate) const DEFAULT_SAMPLER: Sampler = Sampler::ParentBased(RootSampler::AlwaysOn);
 
 /// The parent a new span continues, as far as sampling is concerned.
 #[derive(Debug, Clone, Copy)]

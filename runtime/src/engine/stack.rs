@@ -283,15 +283,13 @@ pub(super) fn panic_is_fresh() -> bool {
 mod tests {
     use super::*;
     use crate::engine::frame::{OwnRecord, Recording};
-    use crate::engine::pipeline::inert;
-    use crate::propagation::TraceState;
+    use crate::w3c::TraceState;
 
     fn frame(span_id: u64) -> Frame {
         Frame {
             trace_id: 1,
             span_id,
             flags: 0,
-            pipeline: inert(),
             trace_state: TraceState::EMPTY,
             baggage: None,
             recording: Recording::Nothing,
@@ -359,7 +357,10 @@ mod tests {
     #[test]
     fn a_recording_frame_is_found_past_a_stand_in_with_its_id() {
         let mut own = frame(5);
-        own.recording = Recording::Own(OwnRecord::new(crate::engine::pool::take()));
+        own.recording = Recording::Own(OwnRecord::new(
+            crate::engine::pool::take(),
+            crate::engine::pipeline::inert(),
+        ));
         assert!(push(own));
         let stand_in = with_current(|f| f.stand_in()).unwrap();
         assert!(!stand_in.is_recording());

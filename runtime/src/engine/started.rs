@@ -11,14 +11,14 @@ use std::borrow::Cow;
 use std::ptr::NonNull;
 use std::sync::Arc;
 
-use crate::config::Limits;
-use crate::propagation::{Baggage, SpanContext};
+use super::limits::Limits;
+use crate::w3c::{Baggage, SpanContext};
 
 use super::begin::{self, Parent};
 use super::frame::{Frame, Recording};
 use super::guard::SpanGuard;
 use super::in_span::InSpan;
-use super::pipeline::{self, Pipeline};
+use super::pipeline::Pipeline;
 use super::record::{Attrs, CodeLocation, SpanKind};
 use super::shared::SharedSpan;
 use super::stack;
@@ -64,8 +64,7 @@ impl Started {
         expect(dead_code, reason = "used by the HTTP server integration only")
     )]
     pub(crate) fn remote_context(ctx: Option<SpanContext>, baggage: Baggage) -> Option<Started> {
-        let pipeline = pipeline::current().unwrap_or_else(pipeline::inert);
-        begin::remote_context(pipeline, ctx, baggage).map(Started)
+        begin::remote_context(ctx, baggage).map(Started)
     }
 
     /// Whether the span records: it is sampled. Attributes are worth computing only then.
@@ -77,7 +76,7 @@ impl Started {
     /// The attribute limits of the span's pipeline, when it records.
     #[inline]
     pub(crate) fn limits(&self) -> Option<Limits> {
-        self.0.is_recording().then_some(self.0.pipeline.limits)
+        self.0.limits()
     }
 
     /// Name, kind and code location, known at compile time (the macros').
@@ -138,10 +137,11 @@ impl Started {
         key: &'static str,
         value: impl FnOnce(usize) -> AttrValue,
     ) {
-        if let Recording::Own(record) = &mut self.0.recording
-            && let Some(record) = record.get_mut()
-        {
-            let limits = self.0.pipeline.limits;
+        if let Recording::Own(own) = &mut self.0.recording {
+            let limits = own.pipeline.limits;
+            let Some(record) = own.get_mut() else {
+                return;
+            };
             record.push_new_attr(key, limits.attribute_count, || {
                 value(limits.attribute_value_length)
             });

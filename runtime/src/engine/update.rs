@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use crate::config::Limits;
+use super::limits::Limits;
 
 use super::record::{SpanKind, SpanRecord, Status};
 use super::value::AttrValue;

@@ -88,7 +88,7 @@ pub(crate) fn span_data(
 }
 
 // Ours is validated against the W3C grammar already; the SDK's parser re-checks it.
-fn trace_state(state: &crate::propagation::TraceState) -> TraceState {
+fn trace_state(state: &crate::w3c::TraceState) -> TraceState {
     state
         .header()
         .and_then(|header| header.parse().ok())

@@ -8,14 +8,12 @@
 //! opentelemetry-otlp as "HTTP export failed with status code: N" (or "network error"), and
 //! of a 2xx body only the collector's own `error_message` is logged, cut to a bounded length.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
+use opentelemetry_http::{Bytes, HttpClient, Request};
 
-use super::http_thread::HttpThread;
+use super::http_thread::{HttpThread, SendFuture};
 
 /// How often partial-success reports may be repeated.
 const REPORT_INTERVAL: Duration = Duration::from_secs(10);
@@ -74,10 +72,6 @@ impl OtlpHttpClient {
         );
     }
 }
-
-/// What `HttpClient::send_bytes` returns.
-pub(super) type SendFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<Response<Bytes>, HttpError>> + Send + 'a>>;
 
 // `HttpClient` is an `#[async_trait]`; this is the signature that macro produces.
 impl HttpClient for OtlpHttpClient {

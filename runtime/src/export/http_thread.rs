@@ -134,9 +134,12 @@ impl Future for Pending {
     }
 }
 
+/// What `HttpClient::send_bytes` returns.
+pub(super) type SendFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Response<Bytes>, HttpError>> + Send + 'a>>;
+
 #[cfg(test)]
 mod tests {
-    use super::super::http_client::SendFuture;
     use super::*;
 
     #[test]

@@ -1,7 +1,6 @@
 //! Export: the thread that turns span records into OpenTelemetry `SpanData` and hands them to
 //! a standard `SpanExporter` (OTLP/HTTP, the console tree, or the user's own).
 
-mod boxed;
 mod console;
 mod convert;
 mod flight;
@@ -10,5 +9,5 @@ mod http_thread;
 mod otlp;
 mod worker;
 
-pub(crate) use boxed::BoxedExporter;
+pub(crate) use crate::config::BoxedExporter;
 pub(crate) use worker::{ExporterSpec, Worker, WorkerHandle};

@@ -170,7 +170,7 @@ impl Middleware for TracingMiddleware {
             // From inside the client span, so the server's parent is this span. With tracing
             // off, the current context (e.g. an incoming request's) is still propagated.
             if propagate {
-                crate::propagation::inject(req.headers_mut());
+                crate::context::inject(req.headers_mut());
             }
             let result = next.run(req, extensions).await;
             match url {

@@ -84,7 +84,7 @@ fn start(config: Config, defaults: ServiceDefaults) -> Guard {
     }
     // Before the disabled check: `OTEL_SDK_DISABLED` has no effect on propagators
     // (OpenTelemetry SDK environment variables, General SDK Configuration).
-    crate::propagation::set_propagators(settings.propagators);
+    crate::w3c::set_propagators(settings.propagators);
     if settings.disabled {
         tracing::info!(
             target: "traced",

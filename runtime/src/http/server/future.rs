@@ -146,7 +146,7 @@ fn record_response<B>(response: &mut Response<B>, echo: bool) {
         set_current_error(status.canonical_reason().unwrap_or(status.as_str()));
     }
     if echo
-        && let Some(traceparent) = crate::propagation::current_traceparent()
+        && let Some(traceparent) = crate::context::current_traceparent()
         && let Ok(value) = HeaderValue::from_str(&traceparent)
     {
         response

@@ -1,10 +1,25 @@
-//! The `baggage` wire format (W3C Baggage §3.2): parsing inbound headers, bounded before anything
-//! is allocated, and percent-encoding outbound values.
+//! Parsing inbound `baggage` headers (W3C Baggage §3.2), bounded before anything is allocated.
 
 use percent_encoding::percent_decode_str;
 
 use super::baggage::{Baggage, BaggageEntry, MAX_BYTES, MAX_MEMBERS};
+use super::baggage_codec::{normalize_properties, valid_properties};
 use super::grammar::{is_baggage_octet, is_token, trim_ows};
+
+impl Baggage {
+    /// Parses one `baggage` header value. Invalid members are skipped (not the whole header);
+    /// members past the limits are dropped; a value over 8192 bytes gives empty baggage.
+    ///
+    /// ```
+    /// # use traced::propagation::Baggage;
+    /// let baggage = Baggage::from_header("a=1, bad key=2, b=%3D");
+    /// assert_eq!(baggage.iter().map(|e| e.key()).collect::<Vec<_>>(), ["a", "b"]);
+    /// assert_eq!(baggage.get("b"), Some("="));
+    /// ```
+    pub fn from_header(value: &str) -> Self {
+        parse_lines(|f| f(value))
+    }
+}
 
 /// Parses the `baggage` lines `visit` yields, in carrier order, as one combined header.
 ///
@@ -72,69 +87,4 @@ fn parse_member(member: &str, so_far: &Baggage) -> Option<BaggageEntry> {
         None => String::new(),
     };
     Some(BaggageEntry::new(key.to_owned(), value, properties))
-}
-
-/// W3C Baggage §3.2.1.1: "Any code points outside of the baggage-octet range MUST be
-/// percent-encoded. The percent code point (U+0025) MUST be percent-encoded."
-fn needs_encoding(b: u8) -> bool {
-    b == b'%' || !is_baggage_octet(b)
-}
-
-pub(super) fn encoded_value_len(value: &str) -> usize {
-    value
-        .bytes()
-        .map(|b| if needs_encoding(b) { 3 } else { 1 })
-        .sum()
-}
-
-pub(super) fn encode_value(value: &str, out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for b in value.bytes() {
-        if needs_encoding(b) {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0xF)]));
-        } else {
-            out.push(char::from(b));
-        }
-    }
-}
-
-/// `*( OWS ";" OWS property )`, `property = key OWS "=" OWS value / key OWS`, with `key` a token
-/// and `value` baggage octets: validated, OWS removed. `""` stays `""`; an empty property (as in
-/// `p1;;p2` or a trailing `;`) is not in the grammar, so it is invalid.
-pub(super) fn normalize_properties(properties: &str) -> Option<String> {
-    if trim_ows(properties).is_empty() {
-        return Some(String::new());
-    }
-    if !valid_properties(properties) {
-        return None;
-    }
-    let mut out = String::with_capacity(properties.len());
-    for (i, property) in properties.split(';').enumerate() {
-        if i > 0 {
-            out.push(';');
-        }
-        match property.split_once('=') {
-            Some((key, value)) => {
-                out.push_str(trim_ows(key));
-                out.push('=');
-                out.push_str(trim_ows(value));
-            }
-            None => out.push_str(trim_ows(property)),
-        }
-    }
-    Some(out)
-}
-
-/// Checks [`normalize_properties`]'s grammar without allocating.
-pub(super) fn valid_properties(properties: &str) -> bool {
-    properties
-        .split(';')
-        .all(|property| match property.split_once('=') {
-            Some((key, value)) => {
-                is_token(trim_ows(key)) && trim_ows(value).bytes().all(is_baggage_octet)
-            }
-            None => is_token(trim_ows(property)),
-        })
 }

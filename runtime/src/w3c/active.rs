@@ -3,8 +3,6 @@
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use crate::config::Propagators;
-
 const TRACECONTEXT: u8 = 0b01;
 const BAGGAGE: u8 = 0b10;
 
@@ -53,5 +51,25 @@ mod tests {
     #[test]
     fn default_is_both() {
         assert_eq!(decode(TRACECONTEXT | BAGGAGE), Propagators::default());
+    }
+}
+
+/// Which propagators are active (`OTEL_PROPAGATORS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Propagators {
+    /// W3C `traceparent` / `tracestate`.
+    pub tracecontext: bool,
+    /// W3C `baggage`.
+    pub baggage: bool,
+}
+
+/// `tracecontext,baggage`, the default of `OTEL_PROPAGATORS` (OpenTelemetry SDK environment
+/// variables).
+impl Default for Propagators {
+    fn default() -> Self {
+        Propagators {
+            tracecontext: true,
+            baggage: true,
+        }
     }
 }

@@ -8,7 +8,7 @@
 use std::error::Error;
 use std::fmt;
 
-use super::baggage_codec::{encode_value, encoded_value_len, normalize_properties, parse_lines};
+use super::baggage_codec::{encode_value, encoded_value_len, normalize_properties};
 use super::grammar::is_token;
 
 /// The header name.
@@ -130,19 +130,6 @@ impl Baggage {
     /// ```
     pub fn new() -> Self {
         Baggage::default()
-    }
-
-    /// Parses one `baggage` header value. Invalid members are skipped (not the whole header);
-    /// members past the limits are dropped; a value over 8192 bytes gives empty baggage.
-    ///
-    /// ```
-    /// # use traced::propagation::Baggage;
-    /// let baggage = Baggage::from_header("a=1, bad key=2, b=%3D");
-    /// assert_eq!(baggage.iter().map(|e| e.key()).collect::<Vec<_>>(), ["a", "b"]);
-    /// assert_eq!(baggage.get("b"), Some("="));
-    /// ```
-    pub fn from_header(value: &str) -> Self {
-        parse_lines(|f| f(value))
     }
 
     /// The value of `key`, if present.

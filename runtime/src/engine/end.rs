@@ -1,0 +1,64 @@
+//! Ending a span: the end time stamped, the mark of a panic that unwinds through it, the
+//! record handed to the export queue.
+
+use super::clock;
+use super::frame::{Frame, OwnRecord, Recording, SharedEntry};
+use super::panic;
+use super::pipeline::Pipeline;
+use super::pool::Recycled;
+
+impl Drop for OwnRecord {
+    // Inlined, so a frame's fields drop in place as its span ends.
+    #[inline(always)]
+    fn drop(&mut self) {
+        if let Some(record) = self.record.take() {
+            finish(record, self.pipeline);
+        }
+    }
+}
+
+impl Drop for SharedEntry {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0
+                .with_record(|record, _| panic::mark_unwound(record, clock::ticks()));
+        }
+    }
+}
+
+impl Frame {
+    /// Ends the span (what dropping the frame does), spelled out field by field so that it
+    /// inlines where a guard or a future ends its span: an unsampled span costs a compare.
+    #[inline(always)]
+    pub(super) fn end(self) {
+        let Frame {
+            recording,
+            trace_state,
+            baggage,
+            ..
+        } = self;
+        match recording {
+            Recording::Nothing => {}
+            Recording::Own(mut own) => {
+                if let Some(record) = own.record.take() {
+                    finish(record, own.pipeline);
+                }
+            }
+            Recording::Shared(entry) => drop(entry),
+        }
+        drop(trace_state);
+        drop(baggage);
+    }
+}
+
+/// Ends a span: stamps the end time and hands the record to the export queue, which drops
+/// and counts it when full.
+#[inline(always)]
+pub(super) fn finish(mut record: Recycled, pipeline: &'static Pipeline) {
+    let now = clock::ticks();
+    if std::thread::panicking() {
+        panic::mark_unwound(&mut record, now);
+    }
+    record.end = now;
+    pipeline.submit(record);
+}
