@@ -46,9 +46,17 @@
 //! [`BridgeLayer`] turns `tracing` spans into traced spans; [`testing`] (feature `testing`)
 //! captures finished spans in your tests.
 
+// `unsafe` is the engine's alone (the thread's span stack, frames in place, the clock): each
+// block there states the invariant it relies on in a `SAFETY:` comment.
+#![deny(unsafe_code)]
+
 mod bridge;
 mod config;
 mod context;
+#[allow(
+    unsafe_code,
+    reason = "the engine's frames in place and clock; see engine/"
+)]
 mod engine;
 mod export;
 #[cfg(any(feature = "axum", feature = "reqwest"))]

@@ -55,6 +55,8 @@ fn capture(f: impl FnOnce()) -> Vec<SpanData> {
         Config::new()
             .with_exporter(sink.clone())
             .schedule_delay(Duration::from_millis(10))
+            // Room for every span of a test: under valgrind the export thread is slow.
+            .max_queue_size(1 << 15)
             .install_logging(false)
             .install_panic_hook(false),
     );
@@ -330,4 +332,59 @@ fn traced_is_memory_safe_after_a_coroutine_suspended_inside_it_is_abandoned() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn a_full_stack_ends_its_oldest_spans_and_stays_usable() {
+    // Past 4096 current spans, the oldest half is ended: leaked guards, then frames in place
+    // and guards that end normally on top of them.
+    const LEAKED: usize = 5_000;
+    let spans = capture(|| {
+        thread::spawn(|| {
+            for _ in 0..LEAKED {
+                std::mem::forget(Span::root("leaked").enter());
+            }
+            let mut future = Box::pin(Span::root("in place").in_span(async {
+                YieldOnce::default().await;
+                drop(Span::child("inside").enter());
+            }));
+            assert!(poll_once(future.as_mut()).is_pending());
+            drop(Span::root("after").enter());
+            assert!(poll_once(future.as_mut()).is_ready());
+        })
+        .join()
+        .unwrap();
+    });
+    assert_eq!(count(&spans, "after"), 1);
+    assert_eq!(count(&spans, "inside"), 1);
+    assert_eq!(count(&spans, "in place"), 1);
+}
+
+#[test]
+fn spans_left_in_thread_locals_end_with_the_thread() {
+    thread_local! {
+        static GUARD: std::cell::RefCell<Option<traced::SpanGuard>> =
+            const { std::cell::RefCell::new(None) };
+        static FUTURE: std::cell::RefCell<Option<Pin<Box<dyn Future<Output = ()>>>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let spans = capture(|| {
+        thread::spawn(|| {
+            // First use of the thread-locals before any span, so they are destroyed after the
+            // thread's span stack.
+            GUARD.with(|g| g.borrow_mut().take());
+            FUTURE.with(|f| f.borrow_mut().take());
+            let guard = Span::root("guard in a thread-local").enter();
+            GUARD.with(|g| *g.borrow_mut() = Some(guard));
+            let mut future = Box::pin(Span::root("future in a thread-local").in_span(async {
+                YieldOnce::default().await;
+            }));
+            assert!(poll_once(future.as_mut()).is_pending());
+            FUTURE.with(|f| *f.borrow_mut() = Some(future));
+        })
+        .join()
+        .unwrap();
+    });
+    assert_eq!(count(&spans, "guard in a thread-local"), 1);
+    assert_eq!(count(&spans, "future in a thread-local"), 1);
 }
