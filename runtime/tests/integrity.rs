@@ -718,6 +718,46 @@ fn a_panic_without_a_message_does_not_reuse_the_message_of_an_earlier_panic() {
     );
 }
 
+/// The status and events of `span`, as text, to look for a message in.
+fn exception_text(span: &SpanData) -> String {
+    let status = match &span.status {
+        Status::Error { description } => description.to_string(),
+        other => format!("{other:?}"),
+    };
+    let events: Vec<String> = span
+        .events
+        .iter()
+        .map(|e| format!("{}: {:?}", e.name, e.attributes))
+        .collect();
+    format!("status {status:?}, events {events:?}")
+}
+
+#[test]
+fn a_panic_caught_in_a_child_does_not_lend_its_message_to_a_resumed_unwind_through_the_parent() {
+    let _serial = serial();
+    let spans = capture(config(&Sink::default()).install_panic_hook(true), || {
+        let resumed = catch_unwind(|| {
+            let _parent = Span::root("parent").enter();
+            {
+                let _child = Span::child("child").enter();
+                let caught = catch_unwind(|| panic!("card 4111 1111 1111 1111"));
+                assert!(caught.is_err());
+            }
+            std::panic::resume_unwind(Box::new(42_u32));
+        });
+        assert!(resumed.is_err());
+    });
+    // The panic happened in the child: its span carries the message.
+    assert!(exception_text(named(&spans, "child")).contains("4111"));
+    // The parent was only unwound by the second, message-less payload.
+    let parent = named(&spans, "parent");
+    assert!(
+        matches!(parent.status, Status::Error { .. }) && !exception_text(parent).contains("4111"),
+        "the parent unwound by resume_unwind: {}",
+        exception_text(parent)
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // h. A future dropped mid-span
 

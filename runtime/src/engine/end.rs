@@ -6,6 +6,7 @@ use super::frame::{Frame, OwnRecord, Recording, SharedEntry};
 use super::panic;
 use super::pipeline::Pipeline;
 use super::pool::Recycled;
+use super::stack;
 
 impl Drop for OwnRecord {
     // Inlined, so a frame's fields drop in place as its span ends.
@@ -58,6 +59,8 @@ pub(super) fn finish(mut record: Recycled, pipeline: &'static Pipeline) {
     let now = clock::ticks();
     if std::thread::panicking() {
         panic::mark_unwound(&mut record, now);
+    } else {
+        stack::span_ended_calmly();
     }
     record.end = now;
     pipeline.submit(record);

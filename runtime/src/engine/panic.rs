@@ -3,12 +3,17 @@
 //! escape.
 //!
 //! The hook marks the span current where the panic starts, with its message. Every span that
-//! the unwinding then ends is marked too: with that message when it certainly belongs to this
+//! the unwinding then ends is marked too: with that message while it belongs to this
 //! unwinding, else with a generic "panic". A panic caught with `catch_unwind` and a later
 //! `resume_unwind` (which runs no hook) must not lend the first panic's message, which may hold
-//! another request's data, to the second: the message is only used until a span is entered or
-//! left outside an unwinding (see `stack::set_panic_fresh`), which is what code does once a
+//! another request's data, to the second: the message is used only until a span is entered,
+//! or a sampled span ends, outside an unwinding (see `stack`), which is what code does once a
 //! panic was caught.
+//!
+//! One case stays out of reach: a panic caught inside a span, then a different payload resumed
+//! with `resume_unwind` with no span entered or ended in between. The spans that second
+//! unwinding ends outside the first one's span take the first message: no hook runs and the
+//! standard library does not tell one unwinding from the next.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};

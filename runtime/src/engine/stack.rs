@@ -47,9 +47,9 @@ impl Entry {
 
 struct Stack {
     entries: RefCell<Vec<Entry>>,
-    /// Set by the panic hook; cleared when a span is entered outside an unwinding, which only
-    /// happens once the panic was caught. While it is set, spans that an unwinding
-    /// ends may take the message the hook stashed (see `panic`).
+    /// Set by the panic hook; cleared when a span is entered, or a sampled span ends, outside
+    /// an unwinding, which only happens once the panic was caught. While it is set, spans that
+    /// an unwinding ends may take the message the hook stashed (see `panic`).
     panic_fresh: Cell<bool>,
 }
 
@@ -270,6 +270,16 @@ fn calm(stack: &Stack) {
 /// The panic hook stashed a message for the unwinding that follows.
 pub(super) fn set_panic_fresh() {
     let _ = STACK.try_with(|stack| stack.panic_fresh.set(true));
+}
+
+/// A sampled span ended outside an unwinding: as [`calm`], for the spans on the stack below it.
+#[inline]
+pub(super) fn span_ended_calmly() {
+    let _ = STACK.try_with(|stack| {
+        if stack.panic_fresh.get() {
+            stack.panic_fresh.set(false);
+        }
+    });
 }
 
 /// Whether the stashed panic message belongs to the unwinding under way (see `Stack`).
