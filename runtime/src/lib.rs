@@ -64,6 +64,11 @@ pub mod http;
 mod init;
 mod logging;
 pub mod propagation;
+#[expect(
+    dead_code,
+    reason = "the OTLP writer and resource detection use it (in progress)"
+)]
+mod resource;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod w3c;
