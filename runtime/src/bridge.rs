@@ -30,7 +30,9 @@ use tracing_subscriber::registry::LookupSpan;
 
 use crate::config::Limits;
 use crate::engine::panic::catch_formatting;
-use crate::engine::{AttrValue, Parent, SharedSpan, SpanKind, Started, Update, format, pipeline};
+use crate::engine::{
+    AttrValue, Parent, SharedSpan, SpanKind, Started, Update, format, is_internal_thread, pipeline,
+};
 
 /// The tracing-subscriber layer that turns `tracing` spans into traced spans.
 ///
@@ -94,6 +96,10 @@ where
         let Some(pipeline) = pipeline::current() else {
             return;
         };
+        // What traced does to export is never exported (see `engine::internal`).
+        if is_internal_thread() {
+            return;
+        }
         // None: an unsampled child of an unsampled span, which its parent stands for.
         let Some(mut started) = Started::begin(pipeline, Parent::Current) else {
             return;

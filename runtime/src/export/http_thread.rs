@@ -79,6 +79,7 @@ impl HttpThread {
         thread::Builder::new()
             .name("traced-http".into())
             .spawn(move || {
+                crate::engine::mark_thread_internal();
                 for mut job in queue {
                     let Some(request) = job.request.take() else {
                         continue;

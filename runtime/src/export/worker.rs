@@ -82,6 +82,7 @@ impl Worker {
         thread::Builder::new()
             .name("traced-export".into())
             .spawn(move || {
+                crate::engine::mark_thread_internal();
                 let built = catch_unwind(AssertUnwindSafe(|| build(spec)))
                     .unwrap_or_else(|_| Err("the exporter panicked while being built".into()));
                 let mut exporters = match built {
