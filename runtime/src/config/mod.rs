@@ -2,13 +2,18 @@
 //!
 //! Precedence, for every setting: a value set in code on [`Config`] wins over the environment,
 //! which wins over the default. The one exception is `service.name`, where `OTEL_SERVICE_NAME`
-//! wins over the name given in code or in `#[traced_service(name = "…")]`, as the issue and the
-//! OpenTelemetry specification ask, so operators can rename a service without rebuilding it.
+//! wins over the name given in code or in `#[traced_service(name = "…")]`, so operators can rename
+//! a service without rebuilding it (it also wins over `service.name` in `OTEL_RESOURCE_ATTRIBUTES`:
+//! OpenTelemetry SDK environment variables, General SDK Configuration).
 //!
-//! Parsing rules (SPEC-NOTES 3.3): an empty value is unset; names are case-insensitive; an
-//! invalid value gives one warning naming the variable (never echoing a header value) and is
-//! ignored, so the next source applies (the general variable after a signal-specific one, else
-//! the default). Resolution never fails and never panics.
+//! Parsing rules, from OpenTelemetry SDK environment variables ("Parsing empty value",
+//! "Type-specific guidance") and the common configuration specification ("Timeout"): an empty
+//! value is unset; enum values are case-insensitive; an invalid value (unparsable, negative,
+//! unknown) gives one warning naming the variable (never echoing a header value) and is ignored,
+//! so the next source applies (the general variable after a signal-specific one, else the
+//! default). Resolution never fails and never panics: bad configuration must not stop a service.
+//! Every variable has a method on [`Config`], as the specification requires ("Implementation
+//! guidelines").
 //!
 //! | Variable | Default | Where |
 //! |---|---|---|
@@ -106,7 +111,7 @@ pub struct BatchSettings {
     pub export_timeout: Duration,
 }
 
-/// SPEC-NOTES B1: 5000 ms, 2048, 512, 30000 ms.
+/// The defaults of OpenTelemetry SDK environment variables, Batch Span Processor.
 impl Default for BatchSettings {
     fn default() -> Self {
         BatchSettings {

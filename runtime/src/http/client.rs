@@ -1,5 +1,5 @@
-//! Client spans and context injection for reqwest, as a `reqwest-middleware` middleware
-//! (issue 4, "Client"), following OpenTelemetry's HTTP client semantic conventions.
+//! Client spans and context injection for reqwest, as a `reqwest-middleware` middleware,
+//! following the OpenTelemetry semantic conventions for HTTP spans ("HTTP client").
 
 mod redact;
 mod targets;
