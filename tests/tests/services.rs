@@ -1,4 +1,4 @@
-//! The seed's services as separate processes (issue 4, "Examples" and "What it must show"):
+//! The example services as separate processes (README, Examples):
 //! the `caller` and `server` binaries of `traced-examples` exporting to one real OTLP/HTTP
 //! receiver, driven over HTTP by a plain reqwest client as the outside world would; the
 //! client's propagation allow-list against a stub that records headers; and `demo`'s tree.
