@@ -39,9 +39,8 @@ pub(crate) fn resolve_resource(
     let present = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
     let from_defaults = |value: Option<&str>| value.filter(|v| !v.is_empty()).map(str::to_owned);
 
-    // OTEL_SERVICE_NAME wins over everything, including code (see the `config` module docs).
-    // The package name is only a fallback, so a
-    // `service.name` in OTEL_RESOURCE_ATTRIBUTES beats it.
+    // OTEL_SERVICE_NAME wins over everything, including code (see the `config` module docs). The
+    // package name is only a fallback, so a `service.name` in OTEL_RESOURCE_ATTRIBUTES beats it.
     let name = env
         .get(SERVICE_NAME_VAR)
         .or_else(|| present(&code.service_name))
