@@ -51,7 +51,15 @@ pub use builder::Config;
 pub(crate) use env::process_env;
 pub(crate) use exporter::BoxedExporter;
 
-/// Which exporter receives finished spans.
+/// Which exporter receives finished spans (`OTEL_TRACES_EXPORTER`, or [`Config::exporter`]).
+///
+/// ```
+/// use traced::{Config, ExporterKind};
+///
+/// // Print each finished trace as a tree, even where the environment names a collector.
+/// let config = Config::new().exporter(ExporterKind::Console);
+/// # let _ = config;
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExporterKind {
     /// OTLP/HTTP protobuf to a collector.
@@ -62,7 +70,16 @@ pub enum ExporterKind {
     None,
 }
 
-/// Body compression for OTLP requests.
+/// Body compression for OTLP requests (`OTEL_EXPORTER_OTLP_COMPRESSION`, or
+/// [`Config::otlp_compression`]).
+///
+/// ```
+/// use traced::{Compression, Config};
+///
+/// assert_eq!(Compression::default(), Compression::None);
+/// let config = Config::new().otlp_compression(Compression::Gzip);
+/// # let _ = config;
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Compression {
     /// No compression (the default).
@@ -72,7 +89,16 @@ pub enum Compression {
     Gzip,
 }
 
-/// The log line format on stderr (`TRACED_LOG_FORMAT`).
+/// The log line format on stderr (`TRACED_LOG_FORMAT`, or [`Config::log_format`]).
+///
+/// ```
+/// use traced::{Config, LogFormat};
+///
+/// assert_eq!(LogFormat::default(), LogFormat::Json);
+/// // Readable lines while developing locally.
+/// let config = Config::new().log_format(LogFormat::Pretty);
+/// # let _ = config;
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum LogFormat {
     /// One JSON object per line (the default).
@@ -82,9 +108,24 @@ pub enum LogFormat {
     Pretty,
 }
 
-/// Settings of the OTLP/HTTP exporter.
+/// Settings of the OTLP/HTTP exporter, as resolved from [`Config`] and the environment.
 ///
 /// `Debug` masks header values and URL credentials, which often hold API keys.
+///
+/// ```
+/// use std::time::Duration;
+/// use traced::{Compression, OtlpSettings};
+///
+/// let settings = OtlpSettings {
+///     endpoint: "https://user:hunter2@collector.example.com/v1/traces".to_owned(),
+///     headers: vec![("x-api-key".to_owned(), "s3cr3t".to_owned())],
+///     timeout: Duration::from_secs(10),
+///     compression: Compression::Gzip,
+/// };
+/// let shown = format!("{settings:?}");
+/// assert!(shown.contains("x-api-key"));
+/// assert!(!shown.contains("s3cr3t") && !shown.contains("hunter2"));
+/// ```
 #[derive(Clone, PartialEq)]
 pub struct OtlpSettings {
     /// The full URL spans are posted to (already joined with `v1/traces`).
@@ -98,7 +139,19 @@ pub struct OtlpSettings {
     pub compression: Compression,
 }
 
-/// Settings of the batching export thread (`OTEL_BSP_*`).
+/// Settings of the batching export thread (`OTEL_BSP_*`; in code, [`Config::schedule_delay`],
+/// [`Config::max_queue_size`], [`Config::max_export_batch_size`] and
+/// [`Config::export_timeout`]).
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let defaults = traced::BatchSettings::default();
+/// assert_eq!(defaults.schedule_delay, Duration::from_secs(5));
+/// assert_eq!(defaults.max_queue_size, 2048);
+/// assert_eq!(defaults.max_export_batch_size, 512);
+/// assert_eq!(defaults.export_timeout, Duration::from_secs(30));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchSettings {
     /// Longest time a finished span waits before it is exported.

@@ -56,7 +56,21 @@ mod tests {
     }
 }
 
-/// Which propagators are active (`OTEL_PROPAGATORS`).
+/// Which propagators are active (`OTEL_PROPAGATORS`, or [`Config::propagators`]).
+///
+/// [`Config::propagators`]: crate::Config::propagators
+///
+/// ```
+/// use traced::{Config, Propagators};
+///
+/// assert_eq!(
+///     Propagators::default(),
+///     Propagators { tracecontext: true, baggage: true }
+/// );
+/// // Continue and send trace context, but never accept or send baggage.
+/// let config = Config::new().propagators(Propagators { tracecontext: true, baggage: false });
+/// # let _ = config;
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Propagators {
     /// W3C `traceparent` / `tracestate`.
