@@ -75,7 +75,7 @@ struct Chain<'a> {
 }
 
 /// Finds the trace of the `execute` span that ran `command` and checks it is exactly the
-/// seed's chain: caller server span → caller client span → server server span (remote
+/// examples' chain: caller server span → caller client span → server server span (remote
 /// parent) → `execute`, each in the right service.
 fn chain<'a>(spans: &'a [ReceivedSpan], command: &str, downstream: &str) -> Chain<'a> {
     let execute = traces::only_where(spans, &format!("execute({command})"), |s| {
