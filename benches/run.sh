@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every benchmark of issue 6 in sequence, one process per candidate, and prints one table:
-# candidate, workload, ns per span, delivered share.
+# Runs every benchmark of benches/README.md in sequence, one process per candidate, and prints
+# one table: candidate, workload, ns per span, delivered share.
 #
 #   benches/run.sh                                     # full criterion defaults, W4 for 10 s
 #   QUICK=1 benches/run.sh                             # --warm-up-time 1 --measurement-time 3, W4 3 s
@@ -77,8 +77,9 @@ read -r _ _ otlp_rate otlp_delivered otlp_produced < <(grep '^OTLP ' "$LOG/otlp.
 cargo run -q --release -j "$JOBS" -p traced-benches --bin otlp_capacity -- --seconds "$OTLP_SECONDS" \
     | tee "$LOG/otlp_spin.txt" >&2
 read -r _ _ spin_rate spin_delivered spin_produced < <(grep '^OTLP ' "$LOG/otlp_spin.txt")
-# Offered at the target of issue 6 (300 k spans/s, OTLP_RATE to change it), the producer paced
-# so that it leaves the export thread and the receiver their cores: every span must arrive.
+# Offered at the export target (300 k spans/s, see benches/README.md; OTLP_RATE to change it),
+# the producer paced so that it leaves the export thread and the receiver their cores: every
+# span must arrive.
 cargo run -q --release -j "$JOBS" -p traced-benches --bin otlp_capacity -- --seconds "$OTLP_SECONDS" \
     --rate "${OTLP_RATE:-300000}" | tee "$LOG/otlp_below.txt" >&2
 read -r _ _ below_rate below_delivered below_produced < <(grep '^OTLP ' "$LOG/otlp_below.txt")

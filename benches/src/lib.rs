@@ -1,7 +1,7 @@
-//! Shared pieces of the benchmarks of issue 6: the same user code for every candidate
-//! (`root_fn(id, label, flag)` calling `child_fn(id, label, flag)`, each a span with the three
-//! arguments as attributes, both `#[inline(never)]`), the paced workload, discarding exporters
-//! and the result lines `run.sh` collects.
+//! Shared pieces of the benchmarks (see `benches/README.md`): the same user code for every
+//! candidate (`root_fn(id, label, flag)` calling `child_fn(id, label, flag)`, each a span with the
+//! three arguments as attributes, both `#[inline(never)]`), the paced workload, discarding
+//! exporters and the result lines `run.sh` collects.
 //!
 //! Each candidate that installs global state (a subscriber, a provider, a reporter, traced's
 //! pipeline) runs in its own bench target, hence its own process.

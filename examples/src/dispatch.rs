@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use reqwest_middleware::ClientWithMiddleware;
+use traced::http::reqwest_middleware::ClientWithMiddleware;
 
 use crate::command::{Command, Outcome};
 

@@ -1,6 +1,6 @@
-//! The services of the seed (`../shared/seed/distributed-tracing.md`) in Rust, shared by the
-//! example binaries: `command` is the downstream service (`POST /command`), `dispatch` the
-//! caller (`POST /dispatch`) that calls it with the traced client.
+//! Two small HTTP services, shared by the example binaries: `command` is the downstream service
+//! (`POST /command`), `dispatch` the caller (`POST /dispatch`) that calls it with the traced
+//! client, so one request to the caller is one trace across both.
 
 pub mod command;
 pub mod dispatch;

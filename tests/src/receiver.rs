@@ -31,7 +31,8 @@ pub use exchange::{Reply, Request};
 use crate::Output;
 use crate::spans::ReceivedSpan;
 
-/// Larger than the OTLP client cap (64 MiB, SPEC-NOTES E7), so the receiver never refuses first.
+/// Larger than the request body limit OTLP recommends to clients and servers alike (64 MiB, OTLP
+/// specification, OTLP/HTTP Request), so the receiver never refuses first.
 const BODY_LIMIT: usize = 80 << 20;
 
 /// What the receiver does once its script is used up.

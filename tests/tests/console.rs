@@ -1,5 +1,5 @@
-//! The exporter chosen from the environment (issue 2): no endpoint prints the console tree,
-//! `OTEL_SDK_DISABLED=true` and `OTEL_TRACES_EXPORTER=none` print and send nothing.
+//! The exporter chosen from the environment (README, Environment variables): no endpoint prints the
+//! console tree, `OTEL_SDK_DISABLED=true` and `OTEL_TRACES_EXPORTER=none` print and send nothing.
 
 use std::time::Duration;
 

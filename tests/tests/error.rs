@@ -1,4 +1,4 @@
-//! `main` returning `Err` (issue 2, `#[traced_service]`): the process fails, and the error is
+//! `main` returning `Err` (README, Quick start): the process fails, and the error is
 //! logged once at error level with its `Display` before shutdown.
 
 use std::time::Duration;

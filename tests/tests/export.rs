@@ -1,4 +1,4 @@
-//! OTLP export end to end (issue 2, "What it must show"): the `e2e_app` binary pointed at a
+//! OTLP export end to end: the `e2e_app` binary pointed at a
 //! real receiver; what arrives is checked against what the binary created, and its JSON log
 //! lines against the exported ids.
 

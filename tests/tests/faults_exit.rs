@@ -1,4 +1,4 @@
-//! Issue 5, "Collector faults", exit: with a collector that accepts and never answers, a
+//! Collector faults (README, Guarantees), exit: with a collector that accepts and never answers, a
 //! `multi_thread` runtime exits within `OTEL_BSP_EXPORT_TIMEOUT` plus one second of the
 //! shutdown starting, whether the guard is dropped at the end of the async `main`, inside a
 //! spawned task, or in `spawn_blocking`. (`tests/shutdown.rs` covers a sync `main` and a

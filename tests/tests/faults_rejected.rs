@@ -1,4 +1,4 @@
-//! Issue 5, "Collector faults": answers that must not be retried.
+//! Collector faults (README, Guarantees): answers that must not be retried.
 //!
 //! - 400 (with a body holding a fake credential): exactly one request, the spans counted as
 //!   failed, one warning line, and the body never appears in the output.

@@ -1,4 +1,4 @@
-//! Issue 5, "Collector faults": throttling and transient collector errors are retried.
+//! Collector faults (README, Guarantees): throttling and transient collector errors are retried.
 //!
 //! - 429 and 503 with `Retry-After: 1`, then 200: every span is delivered, and the retry
 //!   waits as told (the second request comes at least a second after the first).

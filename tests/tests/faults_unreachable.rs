@@ -1,8 +1,8 @@
-//! Issue 5, "Collector faults": a collector that refuses connections, accepts them and never
-//! answers, or answers 2 s late, while the service keeps creating spans (10 per millisecond, 20 000 in all). The
-//! service keeps working: its loop completes, drops are counted, they are reported by a few
-//! warning lines (at most one per interval, never one per span), and the process exits within
-//! the export timeout plus one second of the shutdown starting.
+//! Collector faults (README, Guarantees): a collector that refuses connections, accepts them and
+//! never answers, or answers 2 s late, while the service keeps creating spans (10 per millisecond,
+//! 20 000 in all). The service keeps working: its loop completes, drops are counted, they are
+//! reported by a few warning lines (at most one per interval, never one per span), and the process
+//! exits within the export timeout plus one second of the shutdown starting.
 //!
 //! The per-span cost of the loop is printed next to a healthy collector's (`--nocapture`), for
 //! the README's figures; it is not asserted, as wall-clock figures on a shared machine are not.

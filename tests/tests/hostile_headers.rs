@@ -1,6 +1,7 @@
-//! Oversized propagation headers on incoming requests (issue 5, "Hostile input"; SPEC-NOTES
-//! S2): a huge `tracestate` or `baggage` is ignored (the context is kept without its tracestate,
-//! the baggage is empty) and the request succeeds; a huge `traceparent` starts a fresh trace.
+//! Oversized propagation headers on incoming requests (README, Guarantees, "Hostile input"; the
+//! bounds are listed in `traced::propagation`): a huge `tracestate` or `baggage` is ignored (the
+//! context is kept without its tracestate, the baggage is empty) and the request succeeds; a huge
+//! `traceparent` starts a fresh trace.
 //!
 //! Two paths: a real axum server with `traced::http::ServerLayer` over 127.0.0.1, with headers
 //! of 256 KiB (hyper itself answers 431 above its ~400 KiB head buffer, before any layer runs),

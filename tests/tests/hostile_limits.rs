@@ -1,7 +1,9 @@
-//! Hostile input, attribute limits (issue 5, "Hostile input"; SPEC-NOTES S3, A1, A2): values
-//! from user input are cut to the length limit before they are kept, so memory stays flat, and
-//! attribute counts are capped. Checked end to end (the `hostile_app` binary exporting to a real
-//! receiver, measuring its own RSS) and in memory through `traced::testing`.
+//! Hostile input, attribute limits (README, Guarantees, "Hostile input"): values from user input
+//! are cut to the length limit (4096 characters by default, a deliberate deviation from the
+//! specification's "no limit") before they are kept, so memory stays flat, and attribute counts are
+//! capped at 128 (OpenTelemetry common specification, Attribute Limits). Checked end to end (the
+//! `hostile_app` binary exporting to a real receiver, measuring its own RSS) and in memory through
+//! `traced::testing`.
 
 use std::time::Duration;
 
@@ -111,7 +113,8 @@ fn a_span_given_1000_attributes_exports_128_and_counts_872_dropped() {
     let span = receiver.wait_for_span_named("hostile.attrs", ARRIVAL, &output);
     assert_eq!(span.span.attributes.len(), 128, "{:?}", span.attrs().keys());
     assert_eq!(span.span.dropped_attributes_count, 872);
-    // Extras are discarded, never replacing the first ones (SPEC-NOTES A1).
+    // Extras are discarded, never replacing the first ones (common specification, Attribute
+    // Limits: "the SDK MUST discard that attribute").
     for i in 0..128_i64 {
         let key = format!("attr.{i:04}");
         assert_eq!(span.attr(&key), Some(AttrValue::Int(i)), "{key}");

@@ -1,4 +1,4 @@
-//! Log injection (issue 5, "Hostile input"; SPEC-NOTES S6, CWE-117, RUSTSEC-2025-0055): a log
+//! Log injection (README, Guarantees, "Hostile input"; CWE-117, RUSTSEC-2025-0055): a log
 //! message and field holding a newline, a forged JSON line and ANSI/OSC escape sequences, in a
 //! `#[traced_service]` child process exporting to a real receiver, yields exactly one JSON line
 //! on stderr for that event, with the trace id of its span and no raw control byte.

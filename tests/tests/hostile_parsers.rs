@@ -1,5 +1,5 @@
-//! Fuzz-style checks of every parser reachable through the public API (issue 5, "Hostile
-//! input"; SPEC-NOTES S2), without a fuzzing dependency: a deterministic generator produces
+//! Fuzz-style checks of every parser reachable through the public API (README, Guarantees,
+//! "Hostile input"), without a fuzzing dependency: a deterministic generator produces
 //! arbitrary and near-valid inputs of growing size.
 //!
 //! - `traced::propagation::extract` over every carrier type: never panics; whatever it accepts

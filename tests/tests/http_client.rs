@@ -1,6 +1,6 @@
-//! The reqwest client instrumentation (issue 4, "Client"; issue 5, "Secrets" and "Header
-//! injection"): real axum peers on 127.0.0.1 that record the headers they receive, real reqwest
-//! clients, spans captured with `traced::testing`.
+//! The reqwest client instrumentation (README, HTTP; Guarantees, "Secrets" and header injection
+//! under "Hostile input"): real axum peers on 127.0.0.1 that record the headers they receive, real
+//! reqwest clients, spans captured with `traced::testing`.
 
 use std::collections::HashMap;
 use std::future::Future;

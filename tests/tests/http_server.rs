@@ -144,7 +144,8 @@ async fn a_routed_request_is_named_after_its_route_with_semconv_attributes() {
     // The handler's own span is a child of the server span.
     let step = spans.named("store order");
     assert_eq!(step.parent_span_id, Some(span.span_id));
-    // S4: no query string, no other header value.
+    // No query string, no other header value: they carry credentials (see the server layer's
+    // `request.rs`).
     for (key, value) in &span.attributes {
         let value = format!("{value:?}");
         assert!(!value.contains("hunter2"), "{key} = {value}");
@@ -318,7 +319,8 @@ async fn wrapped_around_a_whole_router_the_span_has_no_route() {
     assert_eq!(step.parent_span_id, Some(span.span_id));
 }
 
-// OTEL_SDK_DISABLED (or no init) stops spans, not propagation (SPEC-NOTES P5).
+// OTEL_SDK_DISABLED (or no init) stops spans, not propagation: the variable "has no effect on
+// propagators" (OpenTelemetry SDK environment variables, General SDK Configuration).
 #[tokio::test]
 async fn without_tracing_the_callers_context_still_reaches_outgoing_calls() {
     let _alone = PIPELINE.write().await;

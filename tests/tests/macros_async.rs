@@ -1,8 +1,7 @@
-//! Async fns under `#[root_span]` / `#[child_span]` (issue 3, "Function shapes", "Carrying
-//! context" and "What it must show"): the span covers the whole future across `.await`s and
-//! threads, is current on every poll (and only then), ends when the future completes or is
-//! dropped; 1 000 concurrent tasks keep their parents; `traced::spawn` and
-//! `FutureExt::in_current_span` / `in_span` carry a traced fn's span into spawned work.
+//! Async fns under `#[root_span]` / `#[child_span]` (README, Span attributes): the span covers the
+//! whole future across `.await`s and threads, is current on every poll (and only then), ends when
+//! the future completes or is dropped; 1 000 concurrent tasks keep their parents; `traced::spawn`
+//! and `FutureExt::in_current_span` / `in_span` carry a traced fn's span into spawned work.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;

@@ -1,5 +1,5 @@
-//! Logs emitted at each level of nesting of traced fns carry that level's ids (issue 3, "What
-//! it must show"): the `macro_logs` binary runs nested `#[root_span]` / `#[child_span]` fns in
+//! Logs emitted at each level of nesting of traced fns carry that level's ids (README, Logs):
+//! the `macro_logs` binary runs nested `#[root_span]` / `#[child_span]` fns in
 //! a `#[traced_service]` and exports to a real OTLP receiver; each JSON log line's `trace_id` /
 //! `span_id` must be those of the span exported for the fn it was emitted in, and the exported
 //! spans must have the right parents. Also: a panic through traced fns in a service.

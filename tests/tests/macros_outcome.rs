@@ -1,5 +1,5 @@
-//! What a traced fn's outcome does to its span (issue 3, "Outcome"): a returned `Err(e)` of any
-//! `Result` (aliases included) sets status Error with `e`'s Display and adds one `exception`
+//! What a traced fn's outcome does to its span (README, Span attributes): a returned `Err(e)` of
+//! any `Result` (aliases included) sets status Error with `e`'s Display and adds one `exception`
 //! event; `Ok` leaves the status unset; a panic through the span marks it Error too, keeps
 //! unwinding, still ends and exports the span, and the program keeps working afterwards.
 

@@ -1,4 +1,4 @@
-//! `#[root_span]` / `#[child_span]` through the attributes (issue 3, "Semantics"): names, kinds,
+//! `#[root_span]` / `#[child_span]` through the attributes (README, Span attributes): names, kinds,
 //! `code.*` attributes, arguments as attributes (every `SpanValue` type, user types, skipping,
 //! secrets, `fields`, limits), and where each span goes: roots, children, carriers.
 //!

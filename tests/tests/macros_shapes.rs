@@ -1,4 +1,4 @@
-//! Every fn shape of issue 3 ("Function shapes"), run: methods with `self`, `&self`,
+//! Every fn shape the README promises (Span attributes), run: methods with `self`, `&self`,
 //! `&mut self` and `self: Box<Self>`, generics and `where` clauses, `impl Trait` arguments and
 //! returns, fns returning `impl Future`, async-trait methods, native async fns in traits,
 //! default methods in traits, `unsafe fn` and `extern "C" fn`. Each must produce its span, in

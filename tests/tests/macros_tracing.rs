@@ -1,4 +1,4 @@
-//! `tracing` spans meet traced fns (issue 3, "Carrying context"): with the bridge layer
+//! `tracing` spans meet traced fns (README, Span attributes): with the bridge layer
 //! installed, `tracing::info_span!` and `#[tracing::instrument]` fns called inside a traced fn
 //! become engine spans nested where they run, and traced fns called inside a tracing span nest
 //! under it, sync and async.

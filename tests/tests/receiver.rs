@@ -1,5 +1,5 @@
-//! The test receiver itself, driven over raw HTTP/1.1: the other tests (and the fault tests to
-//! come) trust what it records and how it answers, so each behavior is checked here.
+//! The test receiver itself, driven over raw HTTP/1.1: the other tests (the collector-fault tests
+//! above all) trust what it records and how it answers, so each behavior is checked here.
 
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};

@@ -1,4 +1,4 @@
-//! Secrets (issue 5, "Secrets"; SPEC-NOTES S4): end to end, in `#[traced_service]` child
+//! Secrets (README, Guarantees, "Secrets"): end to end, in `#[traced_service]` child
 //! processes exporting to a real receiver.
 //!
 //! - Secret-named arguments (`password`, `token`, `api_key`, `authorization`, `cookie`,

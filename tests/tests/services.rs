@@ -1,4 +1,4 @@
-//! The seed's services as separate processes (issue 4, "Examples" and "What it must show"):
+//! The example services as separate processes (README, Examples):
 //! the `caller` and `server` binaries of `traced-examples` exporting to one real OTLP/HTTP
 //! receiver, driven over HTTP by a plain reqwest client as the outside world would; the
 //! client's propagation allow-list against a stub that records headers; and `demo`'s tree.
@@ -75,7 +75,7 @@ struct Chain<'a> {
 }
 
 /// Finds the trace of the `execute` span that ran `command` and checks it is exactly the
-/// seed's chain: caller server span → caller client span → server server span (remote
+/// examples' chain: caller server span → caller client span → server server span (remote
 /// parent) → `execute`, each in the right service.
 fn chain<'a>(spans: &'a [ReceivedSpan], command: &str, downstream: &str) -> Chain<'a> {
     let execute = traces::only_where(spans, &format!("execute({command})"), |s| {

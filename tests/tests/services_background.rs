@@ -1,4 +1,4 @@
-//! Work no incoming HTTP request starts (issue 4, "Examples" and "What it must show"): the
+//! Work no incoming HTTP request starts (README, Examples): the
 //! `consumer` binary of `traced-examples` continues (or, with `--link`, links to) the trace
 //! each message carries, from its in-process producer or from stdin, with its HTTP call to a
 //! downstream service in the same trace; the `job` binary starts one trace per tick. All export

@@ -1,4 +1,4 @@
-//! The flush at the end of `main` (issue 2, "Shutdown"; issue 5, "Exit" and "Nothing lost"):
+//! The flush at the end of `main` (README, Guarantees, "Collector faults": exit and nothing lost):
 //! everything ended just before `main` returns is delivered, a `current_thread` runtime exits
 //! without hanging, and a collector that never answers delays exit by at most the export
 //! timeout plus one second.

@@ -1,6 +1,6 @@
-//! Export capacity over OTLP/HTTP protobuf to a real receiver, for the closing notes until the
-//! criterion benches of the performance issue replace it. Ignored by default: it measures, it
-//! asserts only that every span arrived.
+//! Export capacity over OTLP/HTTP protobuf to a real receiver: a quick measure beside the
+//! benchmarks in `benches/` (whose `otlp_capacity` measures the same path more carefully).
+//! Ignored by default: it measures, it asserts only that every span arrived.
 //!
 //! ```sh
 //! cargo test --release -p traced-tests --test throughput -- --ignored --nocapture

@@ -1,6 +1,6 @@
 //! Instructions per span on the application thread, for `valgrind --tool=callgrind`: unlike
 //! time, an instruction count is repeatable on a shared 2-core machine, so each optimisation of
-//! issue 6 can be compared with the one before it.
+//! the engine can be compared with the one before it. Workloads W1 to W4: `benches/README.md`.
 //!
 //! ```sh
 //! cargo build --profile bench -p traced-benches --bin span_cost

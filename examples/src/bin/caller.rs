@@ -1,4 +1,4 @@
-//! The caller of the seed: `POST /dispatch` calls `DOWNSTREAM_URL` (default
+//! The caller service: `POST /dispatch` calls `DOWNSTREAM_URL` (default
 //! `http://127.0.0.1:8000/command`) with the traced client, on `PORT` (default 8001).
 //!
 //! ```sh

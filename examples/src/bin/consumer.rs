@@ -14,10 +14,10 @@
 
 use std::time::Duration;
 
-use reqwest_middleware::ClientWithMiddleware;
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncBufReadExt as _;
 use tokio::sync::mpsc;
+use traced::http::reqwest_middleware::ClientWithMiddleware;
 use traced::{SpanKind, root_span};
 
 /// A message on the queue.

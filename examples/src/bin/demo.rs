@@ -1,4 +1,4 @@
-//! The demo: the seed's two services in one process on ephemeral ports, one request to
+//! The demo: the caller and server services in one process on ephemeral ports, one request to
 //! `/dispatch`, and the resulting trace printed as a tree (no collector needed):
 //! the caller's server span → its client span → the downstream server span → the child span
 //! inside `/command`.

@@ -1,4 +1,4 @@
-//! The downstream service of the seed: `POST /command` (with a child span inside) and
+//! The downstream service: `POST /command` (with a child span inside) and
 //! `GET /health` (not traced), on `PORT` (default 8000).
 //!
 //! ```sh

@@ -1,5 +1,6 @@
-//! The batching export thread (`OTEL_BSP_*`, SPEC-NOTES B1) and span attribute limits
-//! (`OTEL_{,SPAN_}ATTRIBUTE_*_LIMIT`, SPEC-NOTES 3.4).
+//! The batching export thread (`OTEL_BSP_*`: OpenTelemetry SDK environment variables, Batch
+//! Span Processor) and span attribute limits (`OTEL_{,SPAN_}ATTRIBUTE_*_LIMIT`: the same page,
+//! Attribute Limits and Span Limits).
 
 use std::time::Duration;
 
@@ -20,11 +21,12 @@ const COUNT_VARS: [&str; 2] = [
 ];
 
 /// The largest queue we accept: the engine allocates the queue up front, and an absurd
-/// `OTEL_BSP_MAX_QUEUE_SIZE` must not abort the process (issue 2: "no panic anywhere in the
-/// runtime on bad configuration").
+/// `OTEL_BSP_MAX_QUEUE_SIZE` must not abort the process (bad configuration is reported, never
+/// fatal: see the `config` module docs).
 pub(crate) const MAX_QUEUE_SIZE_CAP: usize = 1 << 20;
 
-/// SPEC-NOTES B1: the four `OTEL_BSP_*` variables and their defaults.
+/// The four `OTEL_BSP_*` variables, or their code equivalents; defaults in
+/// [`BatchSettings::default`].
 pub(crate) fn resolve_batch(
     env: &mut Env<'_>,
     schedule_delay: Option<Duration>,
@@ -57,7 +59,8 @@ pub(crate) fn resolve_batch(
         1,
         usize::MAX,
     );
-    // B1: the batch size must not exceed the queue size. Only a batch size someone chose is
+    // The batch size "must be less than or equal to OTEL_BSP_MAX_QUEUE_SIZE" (SDK environment
+    // variables, Batch Span Processor). Only a batch size someone chose is
     // worth a warning; the default is quietly lowered to a small queue.
     let max_export_batch_size = match batch {
         Some(batch) if batch > max_queue_size => {
@@ -84,7 +87,8 @@ pub(crate) fn resolve_batch(
     }
 }
 
-/// SPEC-NOTES 3.4: the span-specific variable wins over the general one.
+/// The span-specific variable wins over the general one (common specification, Attribute
+/// Limits: "the SDK MUST first attempt to use the model-specific limit").
 pub(crate) fn resolve_limits(
     env: &mut Env<'_>,
     value_length: Option<usize>,

@@ -1,5 +1,5 @@
-//! [`Config`], the code equivalent of every environment variable (SPEC-NOTES 3.3: "every
-//! variable MUST have a code equivalent").
+//! [`Config`], the code equivalent of every environment variable (OpenTelemetry SDK environment
+//! variables, Implementation guidelines: each "MUST have a direct code configuration equivalent").
 
 use std::time::Duration;
 

@@ -1,5 +1,6 @@
 //! The exporter choice and the OTLP/HTTP settings: endpoint, headers, timeout, compression,
-//! protocol (SPEC-NOTES E1–E4, 3.3).
+//! protocol (OpenTelemetry Protocol Exporter, Configuration Options; `OTEL_TRACES_EXPORTER`:
+//! OpenTelemetry SDK environment variables, Exporter Selection).
 
 use std::time::Duration;
 
@@ -27,11 +28,14 @@ const PROTOCOL_VARS: [&str; 2] = [
     "OTEL_EXPORTER_OTLP_PROTOCOL",
 ];
 
-/// E1: the OTLP/HTTP default collector, with the traces path.
+/// The OTLP/HTTP default collector (OTLP specification, OTLP/HTTP Default Port), with the
+/// traces path.
 pub(crate) const DEFAULT_ENDPOINT: &str = "http://localhost:4318/v1/traces";
-/// E4: per-request timeout default.
+/// The per-request timeout when none is set: 10 s, OpenTelemetry's default (Protocol Exporter,
+/// Configuration Options).
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_millis(10_000);
-/// The only protocol we speak (E2); `grpc` and `http/json` fall back to it with a warning.
+/// The only protocol we speak (the specification's default); `grpc` and `http/json` fall back to it
+/// with a warning.
 const PROTOCOL: &str = "http/protobuf";
 const EXPORTERS: [(&str, ExporterKind); 3] = [
     ("otlp", ExporterKind::Otlp),
@@ -53,7 +57,9 @@ pub(crate) struct CodeExport {
 
 /// The exporter and, when it is OTLP, its settings. Without an exporter from code or
 /// `OTEL_TRACES_EXPORTER`, a valid endpoint (code or either variable) means OTLP and no endpoint
-/// means the console (our documented choice, E1: "env unset → console").
+/// means the console. That is our choice, documented in the README (the specification's default
+/// is OTLP to `localhost:4318`): a service run without a collector shows its traces instead of
+/// failing to send them.
 pub(crate) fn resolve_export(
     env: &mut Env<'_>,
     code: CodeExport,
@@ -84,8 +90,8 @@ pub(crate) fn resolve_export(
     headers.extend(code_headers(env, code.headers));
     // HTTP field names are case-insensitive: code wins per name over the environment.
     let headers = dedupe(headers, str::to_ascii_lowercase);
-    // E4: "0 SHOULD mean no limit"; the exporter needs a finite value, so "no limit" is the
-    // longest duration any setting takes.
+    // 0 means no limit (common configuration specification, "Timeout"); the exporter needs a finite
+    // value, so "no limit" is the longest duration any setting takes.
     let timeout = match code.timeout {
         Some(Duration::ZERO) => Some(MAX_DURATION),
         Some(timeout) => env.code_duration("otlp_timeout", timeout, Duration::ZERO),
@@ -137,8 +143,8 @@ fn env_exporter(env: &mut Env<'_>) -> Option<ExporterKind> {
     chosen
 }
 
-/// E1: the traces endpoint as is, else the base endpoint joined with `v1/traces`. An invalid
-/// value is ignored, as if unset.
+/// The traces endpoint as is, else the base endpoint joined with `v1/traces` (OpenTelemetry
+/// Protocol Exporter, Endpoint URLs for OTLP/HTTP). An invalid value is ignored, as if unset.
 fn env_endpoint(env: &mut Env<'_>) -> Option<String> {
     let read = |env: &mut Env<'_>, var: &str| {
         let url = env.get(var)?;
@@ -154,7 +160,8 @@ fn env_endpoint(env: &mut Env<'_>) -> Option<String> {
 
 const EXPECTED_URL: &str = "expected an `http://` or `https://` URL with a host";
 
-/// E1: `base` + `v1/traces` with exactly one `/` between them, no other change to the URL.
+/// `base` + `v1/traces` with exactly one `/` between them, and no other change to the URL (same
+/// section: `http://c:4318/mycollector/` gives `http://c:4318/mycollector/v1/traces`).
 pub(crate) fn join_base(base: &str) -> String {
     format!("{}/v1/traces", base.trim_end_matches('/'))
 }
@@ -200,7 +207,7 @@ fn strip_scheme(url: &str) -> Option<&str> {
     })
 }
 
-/// `url` with any `user:password@` replaced by `***@`, for logs and `Debug` (SPEC-NOTES S4).
+/// `url` with any `user:password@` replaced by `***@`, for logs and `Debug` (why: `summary.rs`).
 pub(crate) fn mask_userinfo(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
         return url.to_owned();
@@ -218,7 +225,8 @@ pub(crate) fn mask_userinfo(url: &str) -> String {
     }
 }
 
-/// E2/3.3: only `http/protobuf`; anything else is reported and we speak it anyway.
+/// Only `http/protobuf` is spoken; any other `OTEL_EXPORTER_OTLP_{,TRACES_}PROTOCOL` is reported
+/// and we speak it anyway.
 fn check_protocol(env: &mut Env<'_>) {
     for var in PROTOCOL_VARS {
         if let Some(protocol) = env.get(var) {
@@ -228,14 +236,14 @@ fn check_protocol(env: &mut Env<'_>) {
                     "{var}={shown} is not supported; using `{PROTOCOL}` (the only protocol traced speaks)"
                 ));
             }
-            // The traces-specific variable wins over the general one (E3).
+            // The traces-specific variable wins over the general one (see `Env::first_number`).
             return;
         }
     }
 }
 
-/// E3: the traces-specific variable wins as a whole. Bad entries are skipped with one warning
-/// per variable that names keys only: header values are often API keys (SPEC-NOTES S4).
+/// The traces-specific variable wins as a whole. Bad entries are skipped with one warning per
+/// variable that names keys only (header values are often API keys: see `summary.rs`).
 fn env_headers(env: &mut Env<'_>) -> Vec<(String, String)> {
     let Some((var, value)) = HEADERS_VARS
         .iter()
@@ -293,7 +301,7 @@ fn code_headers(env: &mut Env<'_>, headers: Vec<(String, String)>) -> Vec<(Strin
 }
 
 /// RFC 9110 §5.1/§5.5: a name is a non-empty token; a value has no control characters other
-/// than tab. Checked here so a CR/LF from the environment cannot inject a header (SPEC-NOTES S1).
+/// than tab. Checked here so a CR/LF from the environment cannot inject a header.
 fn header_problem(key: &str, value: &str) -> Option<&'static str> {
     const TOKEN_EXTRAS: &[u8] = b"!#$%&'*+-.^_`|~";
     let token = |b: u8| b.is_ascii_alphanumeric() || TOKEN_EXTRAS.contains(&b);

@@ -1,5 +1,5 @@
-//! Tests of `endpoint.rs`: E1 joining, URL validation, exporter choice, headers (E3), timeout
-//! (E4), compression and protocol.
+//! Tests of `endpoint.rs`: joining the base endpoint with `v1/traces`, URL validation, exporter
+//! choice, headers, timeout (0: no limit), compression and protocol.
 
 use super::*;
 use crate::config::env::tests::lookup;

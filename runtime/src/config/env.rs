@@ -1,17 +1,17 @@
 //! Reading variables through the injected lookup, and the typed parsers every setting shares.
 //!
-//! SPEC-NOTES 3.3, parsing rules: "empty = unset; unparsable number or negative duration → warn,
-//! use default; enums case-insensitive, unknown → warn and ignore". Each failure becomes exactly
-//! one warning naming the variable; the caller then falls back to the next source (another
-//! variable, or the default). Every parser here is total and linear in its input: these values
-//! come from outside the program and will be fuzzed.
+//! They implement the parsing rules stated in the `config` module docs. Each failure becomes
+//! exactly one warning naming the variable; the caller then falls back to the next source (another
+//! variable, or the default). Every parser here is total and linear in its input: these values come
+//! from outside the program and will be fuzzed.
 
 use std::time::Duration;
 
 /// The longest duration any setting takes, and what "no limit" becomes
-/// (`OTEL_EXPORTER_OTLP_TIMEOUT=0`, E4): longer values are capped to it so no deadline computed
-/// from a setting (`Instant::now() + d`) can overflow and panic. A day is far beyond any sane
-/// export delay or timeout.
+/// (`OTEL_EXPORTER_OTLP_TIMEOUT=0`: the common configuration specification, "Timeout", lets an
+/// implementation treat "no limit" as a very long time): longer values are capped to it so no
+/// deadline computed from a setting (`Instant::now() + d`) can overflow and panic. A day is far
+/// beyond any sane export delay or timeout.
 pub(crate) const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
 const MAX_MILLIS: u64 = 24 * 60 * 60 * 1000;
 
@@ -27,8 +27,8 @@ const LIST_MAX_ITEMS: usize = 8;
 
 /// Reads a variable from the process environment, for [`crate::config::Config::resolve`].
 ///
-/// Empty means unset (SPEC-NOTES 3.3). A value that is not UTF-8 comes back as U+FFFD alone,
-/// which [`Env::get`] reports as invalid without echoing anything of it.
+/// Empty means unset (see the parsing rules in `config`). A value that is not UTF-8 comes back as
+/// U+FFFD alone, which [`Env::get`] reports as invalid without echoing anything of it.
 pub(crate) fn process_env(name: &str) -> Option<String> {
     let value = std::env::var_os(name)?;
     if value.is_empty() {
@@ -79,8 +79,8 @@ impl<'a> Env<'a> {
         self.warn(format!("ignoring {name}={value}: expected {expected}"));
     }
 
-    /// A boolean variable. SPEC-NOTES 3.3, `OTEL_SDK_DISABLED`: only a case-insensitive `true`
-    /// is true; `false` is false; anything else is warned about and ignored.
+    /// A boolean variable: only a case-insensitive `true` is true; `false` is false; anything
+    /// else is warned about and ignored (OpenTelemetry SDK environment variables, "Boolean").
     pub(crate) fn flag(&mut self, name: &str) -> Option<bool> {
         let value = self.get(name)?;
         if value.eq_ignore_ascii_case("true") {
@@ -108,7 +108,10 @@ impl<'a> Env<'a> {
     }
 
     /// The first of `names` that holds a valid number: the signal-specific variable wins, and an
-    /// invalid one falls back to the general variable (SPEC-NOTES E3/E4, 3.3).
+    /// invalid one falls back to the general variable. The more specific variable comes first
+    /// in every pair we read (OpenTelemetry Protocol Exporter, Configuration Options: "Each
+    /// configuration option MUST be overridable by a signal specific option"; common
+    /// specification, Attribute Limits: the model-specific limit first).
     pub(crate) fn first_number(&mut self, names: &[&str], min: u64, max: u64) -> Option<u64> {
         names.iter().find_map(|name| self.number(name, min, max))
     }
@@ -127,7 +130,7 @@ impl<'a> Env<'a> {
     }
 
     /// A duration in milliseconds from the first valid of `names`, at least `min_ms`, capped at
-    /// [`MAX_DURATION`]. SPEC-NOTES 3.3: negative or unparsable → warn, ignore.
+    /// [`MAX_DURATION`]; a negative or unparsable value is warned about and ignored.
     pub(crate) fn millis(&mut self, names: &[&str], min_ms: u64) -> Option<Duration> {
         self.first_number(names, min_ms, MAX_MILLIS)
             .map(Duration::from_millis)
@@ -155,7 +158,8 @@ impl<'a> Env<'a> {
         }
     }
 
-    /// One of `choices`, matched case-insensitively (SPEC-NOTES 3.3: enums case-insensitive).
+    /// One of `choices`, matched case-insensitively (OpenTelemetry SDK environment variables,
+    /// "Enum").
     pub(crate) fn choice<T: Copy>(&mut self, name: &str, choices: &[(&str, T)]) -> Option<T> {
         let value = self.get(name)?;
         let found = choices
@@ -180,8 +184,8 @@ pub(crate) fn parse_uint(text: &str) -> Option<u64> {
     })
 }
 
-/// `value` quoted and escaped (so control characters cannot forge log lines, SPEC-NOTES S6)
-/// and cut to [`ECHO_MAX_CHARS`].
+/// `value` quoted and escaped, so control characters in it cannot forge log lines (log
+/// injection, CWE-117), and cut to [`ECHO_MAX_CHARS`].
 pub(crate) fn echo(value: &str) -> String {
     match value.char_indices().nth(ECHO_MAX_CHARS) {
         Some((end, _)) => format!("{:?}…", value.get(..end).unwrap_or_default()),

@@ -2,13 +2,18 @@
 //!
 //! Precedence, for every setting: a value set in code on [`Config`] wins over the environment,
 //! which wins over the default. The one exception is `service.name`, where `OTEL_SERVICE_NAME`
-//! wins over the name given in code or in `#[traced_service(name = "…")]`, as the issue and the
-//! OpenTelemetry specification ask, so operators can rename a service without rebuilding it.
+//! wins over the name given in code or in `#[traced_service(name = "…")]`, so operators can rename
+//! a service without rebuilding it (it also wins over `service.name` in `OTEL_RESOURCE_ATTRIBUTES`:
+//! OpenTelemetry SDK environment variables, General SDK Configuration).
 //!
-//! Parsing rules (SPEC-NOTES 3.3): an empty value is unset; names are case-insensitive; an
-//! invalid value gives one warning naming the variable (never echoing a header value) and is
-//! ignored, so the next source applies (the general variable after a signal-specific one, else
-//! the default). Resolution never fails and never panics.
+//! Parsing rules, from OpenTelemetry SDK environment variables ("Parsing empty value",
+//! "Type-specific guidance") and the common configuration specification ("Timeout"): an empty
+//! value is unset; enum values are case-insensitive; an invalid value (unparsable, negative,
+//! unknown) gives one warning naming the variable (never echoing a header value) and is ignored,
+//! so the next source applies (the general variable after a signal-specific one, else the
+//! default). Resolution never fails and never panics: bad configuration must not stop a service.
+//! Every variable has a method on [`Config`], as the specification requires ("Implementation
+//! guidelines").
 //!
 //! | Variable | Default | Where |
 //! |---|---|---|
@@ -46,7 +51,15 @@ pub use builder::Config;
 pub(crate) use env::process_env;
 pub(crate) use exporter::BoxedExporter;
 
-/// Which exporter receives finished spans.
+/// Which exporter receives finished spans (`OTEL_TRACES_EXPORTER`, or [`Config::exporter`]).
+///
+/// ```
+/// use traced::{Config, ExporterKind};
+///
+/// // Print each finished trace as a tree, even where the environment names a collector.
+/// let config = Config::new().exporter(ExporterKind::Console);
+/// # let _ = config;
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExporterKind {
     /// OTLP/HTTP protobuf to a collector.
@@ -57,7 +70,16 @@ pub enum ExporterKind {
     None,
 }
 
-/// Body compression for OTLP requests.
+/// Body compression for OTLP requests (`OTEL_EXPORTER_OTLP_COMPRESSION`, or
+/// [`Config::otlp_compression`]).
+///
+/// ```
+/// use traced::{Compression, Config};
+///
+/// assert_eq!(Compression::default(), Compression::None);
+/// let config = Config::new().otlp_compression(Compression::Gzip);
+/// # let _ = config;
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Compression {
     /// No compression (the default).
@@ -67,7 +89,16 @@ pub enum Compression {
     Gzip,
 }
 
-/// The log line format on stderr (`TRACED_LOG_FORMAT`).
+/// The log line format on stderr (`TRACED_LOG_FORMAT`, or [`Config::log_format`]).
+///
+/// ```
+/// use traced::{Config, LogFormat};
+///
+/// assert_eq!(LogFormat::default(), LogFormat::Json);
+/// // Readable lines while developing locally.
+/// let config = Config::new().log_format(LogFormat::Pretty);
+/// # let _ = config;
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum LogFormat {
     /// One JSON object per line (the default).
@@ -77,9 +108,24 @@ pub enum LogFormat {
     Pretty,
 }
 
-/// Settings of the OTLP/HTTP exporter.
+/// Settings of the OTLP/HTTP exporter, as resolved from [`Config`] and the environment.
 ///
 /// `Debug` masks header values and URL credentials, which often hold API keys.
+///
+/// ```
+/// use std::time::Duration;
+/// use traced::{Compression, OtlpSettings};
+///
+/// let settings = OtlpSettings {
+///     endpoint: "https://user:hunter2@collector.example.com/v1/traces".to_owned(),
+///     headers: vec![("x-api-key".to_owned(), "s3cr3t".to_owned())],
+///     timeout: Duration::from_secs(10),
+///     compression: Compression::Gzip,
+/// };
+/// let shown = format!("{settings:?}");
+/// assert!(shown.contains("x-api-key"));
+/// assert!(!shown.contains("s3cr3t") && !shown.contains("hunter2"));
+/// ```
 #[derive(Clone, PartialEq)]
 pub struct OtlpSettings {
     /// The full URL spans are posted to (already joined with `v1/traces`).
@@ -93,7 +139,19 @@ pub struct OtlpSettings {
     pub compression: Compression,
 }
 
-/// Settings of the batching export thread (`OTEL_BSP_*`).
+/// Settings of the batching export thread (`OTEL_BSP_*`; in code, [`Config::schedule_delay`],
+/// [`Config::max_queue_size`], [`Config::max_export_batch_size`] and
+/// [`Config::export_timeout`]).
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let defaults = traced::BatchSettings::default();
+/// assert_eq!(defaults.schedule_delay, Duration::from_secs(5));
+/// assert_eq!(defaults.max_queue_size, 2048);
+/// assert_eq!(defaults.max_export_batch_size, 512);
+/// assert_eq!(defaults.export_timeout, Duration::from_secs(30));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchSettings {
     /// Longest time a finished span waits before it is exported.
@@ -106,7 +164,7 @@ pub struct BatchSettings {
     pub export_timeout: Duration,
 }
 
-/// SPEC-NOTES B1: 5000 ms, 2048, 512, 30000 ms.
+/// The defaults of OpenTelemetry SDK environment variables, Batch Span Processor.
 impl Default for BatchSettings {
     fn default() -> Self {
         BatchSettings {

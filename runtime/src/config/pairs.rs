@@ -1,7 +1,8 @@
 //! `key=value,key=value` lists with percent-encoding, the W3C-Baggage-like format shared by
-//! `OTEL_RESOURCE_ATTRIBUTES` (resource SDK spec: "values are percent-decoded") and
-//! `OTEL_EXPORTER_OTLP_{,TRACES_}HEADERS` (SPEC-NOTES E3). The callers decide what a bad entry
-//! costs: the resource discards the whole variable, headers skip the entry.
+//! `OTEL_RESOURCE_ATTRIBUTES` (OpenTelemetry Resource SDK: values are percent-decoded) and
+//! `OTEL_EXPORTER_OTLP_{,TRACES_}HEADERS` (OpenTelemetry Protocol Exporter, "Specifying headers
+//! via environment variables": the W3C Baggage format without `;` metadata). The callers decide
+//! what a bad entry costs: the resource discards the whole variable, headers skip the entry.
 
 use std::collections::HashMap;
 

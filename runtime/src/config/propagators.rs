@@ -1,13 +1,14 @@
-//! `OTEL_PROPAGATORS` (SPEC-NOTES P5).
+//! `OTEL_PROPAGATORS` (OpenTelemetry SDK environment variables, General SDK Configuration).
 
 use super::Propagators;
 use super::env::{Env, echo, list};
 
 pub(crate) const PROPAGATORS_VAR: &str = "OTEL_PROPAGATORS";
 
-/// Code wins over the variable, which wins over the default (both W3C propagators). P5: the
-/// list is deduplicated, `none` is allowed, unknown names are reported and ignored; a list with
-/// no known name at all falls back to the default. `OTEL_SDK_DISABLED` does not apply here.
+/// Code wins over the variable, which wins over the default (both W3C propagators). As the
+/// specification asks, the list is deduplicated, `none` is allowed and unknown names are
+/// reported and ignored ("Enum"); a list with no known name at all falls back to the default.
+/// `OTEL_SDK_DISABLED` does not apply here: it "has no effect on propagators".
 pub(crate) fn resolve_propagators(env: &mut Env<'_>, code: Option<Propagators>) -> Propagators {
     code.or_else(|| env_propagators(env)).unwrap_or_default()
 }

@@ -39,9 +39,8 @@ pub(crate) fn resolve_resource(
     let present = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
     let from_defaults = |value: Option<&str>| value.filter(|v| !v.is_empty()).map(str::to_owned);
 
-    // OTEL_SERVICE_NAME wins over everything, including code: operators rename a service
-    // without rebuilding it (SPEC-NOTES 3.3; issue 2). The package name is only a fallback, so a
-    // `service.name` in OTEL_RESOURCE_ATTRIBUTES beats it.
+    // OTEL_SERVICE_NAME wins over everything, including code (see the `config` module docs). The
+    // package name is only a fallback, so a `service.name` in OTEL_RESOURCE_ATTRIBUTES beats it.
     let name = env
         .get(SERVICE_NAME_VAR)
         .or_else(|| present(&code.service_name))
@@ -79,8 +78,10 @@ pub(crate) fn resolve_resource(
     resource
 }
 
-/// `OTEL_RESOURCE_ATTRIBUTES`, decoded and deduplicated, or nothing at all: SPEC-NOTES 3.3 "any
-/// decode error → discard the whole variable and report".
+/// `OTEL_RESOURCE_ATTRIBUTES`, decoded and deduplicated, or nothing at all: "in case of any
+/// error, e.g. failure during the decoding process, the entire environment variable value
+/// SHOULD be discarded" and reported (OpenTelemetry Resource SDK, "Specifying resource
+/// information via an environment variable").
 fn env_attributes(env: &mut Env<'_>) -> Vec<(String, String)> {
     let Some(value) = env.get(RESOURCE_ATTRIBUTES_VAR) else {
         return Vec::new();

@@ -1,4 +1,5 @@
-//! `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` (SPEC-NOTES 3.3).
+//! `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` (OpenTelemetry SDK environment variables,
+//! General SDK Configuration).
 
 use super::env::{Env, echo};
 use super::{RootSampler, Sampler};
@@ -57,7 +58,8 @@ fn env_sampler(env: &mut Env<'_>) -> Option<Sampler> {
     })
 }
 
-/// SPEC-NOTES 3.3: "ratio in [0..1], default 1.0; invalid argument MUST be logged and ignored".
+/// A probability in `[0, 1]`, 1.0 when unset; an invalid argument "MUST be logged and MUST be
+/// otherwise ignored" (OpenTelemetry SDK environment variables, General SDK Configuration).
 fn env_ratio(env: &mut Env<'_>) -> f64 {
     let Some(value) = env.get(SAMPLER_ARG_VAR) else {
         return DEFAULT_RATIO;

@@ -1,5 +1,9 @@
-//! How the effective configuration is shown: the startup line (issue 2: "one startup line lists
-//! the effective configuration … header values masked") and `OtlpSettings`' `Debug`.
+//! How the effective configuration is shown: one startup line listing it, and the `Debug` of
+//! `Config` and `OtlpSettings`.
+//!
+//! None of them ever shows an OTLP header value or the credentials of a URL: operators put API
+//! keys there (`OTEL_EXPORTER_OTLP_HEADERS=authorization=…`), and logs travel further than
+//! secrets should. Header names are shown, values masked as `***`.
 
 use std::fmt::{self, Write as _};
 use std::time::Duration;
@@ -21,7 +25,7 @@ impl Settings {
 
     /// One line of `key=value` pairs listing the effective configuration, for the startup log.
     /// Free-form values are quoted and escaped so the line stays one line; header values and URL
-    /// credentials are masked as `***` (SPEC-NOTES S4).
+    /// credentials are masked as `***` (see the module docs).
     pub(crate) fn summary(&self) -> String {
         let mut line = String::with_capacity(256);
         // `write!` into a `String` cannot fail; the results are ignored on purpose.
@@ -100,7 +104,7 @@ fn duration(duration: Duration) -> String {
     }
 }
 
-/// Never prints header values or URL credentials: they often hold API keys (SPEC-NOTES S4).
+/// Never prints header values or URL credentials (see the module docs).
 impl fmt::Debug for OtlpSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OtlpSettings")
@@ -112,7 +116,7 @@ impl fmt::Debug for OtlpSettings {
     }
 }
 
-/// `Config`'s `Debug`: masks header values and URL credentials: they often hold API keys (SPEC-NOTES S4).
+/// Masks header values and URL credentials (see the module docs).
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let headers: Vec<(&str, &str)> = self

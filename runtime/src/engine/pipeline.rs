@@ -40,7 +40,8 @@ impl Counters {
 /// A counter spread over cache lines, so threads that add to it at once do not contend for
 /// one line: each thread adds to a stripe of its own (threads take stripes in turn). Picking
 /// the stripe by the span's random id instead had every thread write every line, and under
-/// overload the lines bounced between cores on every drop (15 % of W4's time).
+/// overload the lines bounced between cores on every drop (15 % of the time of the `w4_threads`
+/// benchmark, two threads making spans back to back: see `benches/README.md`).
 #[derive(Debug, Default)]
 pub(crate) struct Striped {
     stripes: [Padded; STRIPES],
@@ -95,7 +96,7 @@ struct Gate {
     /// The queue was found full and the export thread has not taken a span since. Spans are
     /// then dropped without trying the queue: a push on a full queue reads both of its ends,
     /// cache lines every other producer and the consumer are writing, and under overload that
-    /// was a quarter of the time of every thread (W4).
+    /// was a quarter of the time of every thread (in the `w4_threads` benchmark, see above).
     full: AtomicBool,
 }
 
@@ -148,7 +149,9 @@ impl Pipeline {
     }
 
     /// Hands a finished span to the export thread. Never blocks: a full queue drops the span
-    /// and counts it (OpenTelemetry BatchSpanProcessor, B2).
+    /// and counts it. OpenTelemetry's `OnEnd` runs inside `Span.End()` and "should not block or
+    /// throw", and its batching processor drops spans once `maxQueueSize` is reached
+    /// (OpenTelemetry Tracing SDK, Span processor).
     pub(crate) fn submit(&self, record: Recycled) {
         let span_id = record.span_id;
         if !self.exporting {

@@ -1,8 +1,9 @@
 //! Recycled span records: the export thread empties each record it has converted and hands it
 //! back, and application threads take from a small per-thread cache refilled from that shared
 //! pool. A steady flow of spans therefore allocates nothing on the application thread and
-//! frees nothing on the export thread (a heap object freed on another thread is one of the
-//! costs issue 6 names), and a span's record travels as one pointer.
+//! frees nothing on the export thread (freeing a heap object on another thread than the one that
+//! allocated it makes the allocator hand memory back across threads, a cost paid on both), and a
+//! span's record travels as one pointer.
 //!
 //! Records go back in batches of [`BATCH`]: a thread whose cache is empty takes a whole batch
 //! with one operation on the shared queue.
@@ -61,11 +62,11 @@ pub(crate) fn take() -> Recycled {
 }
 
 /// Asks for the cache lines of the record the next span will take. A recycled record was last
-/// written by the export thread, on the other core: the first writes of a span to it waited
-/// for each line to come across (the hottest instructions of W1 were the first stores into the
-/// record's attributes). Requested one span ahead, the lines arrive while this span does its
-/// work. (PREFETCHW, which would also take ownership, needs a target feature that is not
-/// stable in Rust 1.95.)
+/// written by the export thread, on the other core: the first writes of a span to it waited for
+/// each line to come across (the hottest instructions of the paced benchmark `w1_traced`, see
+/// `benches/README.md`, were the first stores into the record's attributes). Requested one span
+/// ahead, the lines arrive while this span does its work. (PREFETCHW, which would also take
+/// ownership, needs a target feature that is not stable in Rust 1.95.)
 #[inline(always)]
 fn prefetch(record: &SpanRecord) {
     #[cfg(target_arch = "x86_64")]

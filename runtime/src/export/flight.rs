@@ -4,7 +4,13 @@
 //! hands the request to its HTTP thread in that poll, then waits for the collector. The export
 //! thread meanwhile takes the next batch and starts it on the other exporter of its pair, so
 //! encoding one batch overlaps the collector's reading of the one before. Each exporter still
-//! has at most one export under way (OpenTelemetry's batch processor, B3).
+//! has at most one export under way: "Export() should not be called concurrently with other
+//! Export calls for the same exporter instance" (OpenTelemetry Tracing SDK, Span Exporter).
+//!
+//! A panic in an exporter is caught here: it loses its batch, and export goes on with the next
+//! one. An SDK "MUST NOT throw unhandled exceptions at runtime" (OpenTelemetry error handling,
+//! Basic error handling principles), and an uncaught panic would end the export thread, and
+//! tracing with it, for the rest of the process.
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -21,7 +27,7 @@ use super::BoxedExporter;
 pub(crate) enum Landing {
     Exported(u64),
     Failed(u64, opentelemetry_sdk::error::OTelSdkError),
-    /// The exporter panicked (B9: contained, the batch is lost, export goes on).
+    /// The exporter panicked: the batch is lost, export goes on (see the module docs).
     Panicked(u64),
 }
 

@@ -1,8 +1,9 @@
 //! The HTTP client the OTLP exporter sends with: reqwest's blocking client on a thread of its
 //! own (see `http_thread`), plus what
 //! opentelemetry-otlp 0.33.1 leaves out when its `internal-logs` feature is off (as it is
-//! here): a 2xx answer carrying `partial_success` is reported (SPEC-NOTES E6: log it, never
-//! retry it), at most once per interval with the rejected spans added up.
+//! here): a 2xx answer carrying `partial_success` is reported, at most once per interval with
+//! the rejected spans added up, and never retried (OTLP specification, OTLP/HTTP Response,
+//! Partial Success: the client "MUST NOT retry the request").
 //!
 //! Response bodies never reach an error or a log line: a failed request is reported by
 //! opentelemetry-otlp as "HTTP export failed with status code: N" (or "network error"), and

@@ -3,7 +3,8 @@
 //!
 //! With the request sent from the export thread itself, export was strictly serial: the export
 //! thread converted and encoded a batch, then sat idle while the collector read and answered
-//! it (about half of each round at the ceiling, issue 6). Handing the request to this thread
+//! it (about half of each round at the ceiling, measured with the `otlp_capacity` benchmark,
+//! see `benches/README.md`). Handing the request to this thread
 //! lets the export thread take, convert and encode the next batch meanwhile, on the second
 //! exporter of its pair (see `flight`). Requests are sent one after the other, in order.
 
@@ -84,7 +85,8 @@ impl HttpThread {
                     let Some(request) = job.request.take() else {
                         continue;
                     };
-                    // A panic in the client fails this request only; the thread goes on (B9).
+                    // A panic in the client fails this request only; the thread goes on, as
+                    // the export thread does after an exporter's panic (see `flight`).
                     let reply = catch_unwind(AssertUnwindSafe(|| {
                         futures_executor::block_on(client.send_bytes(request))
                     }))

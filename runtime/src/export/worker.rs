@@ -44,7 +44,8 @@ pub(crate) struct ShutdownReport {
     pub(crate) completed: bool,
 }
 
-/// How often loss warnings may be repeated (B8: throttle, never one line per span).
+/// How often loss warnings may be repeated: one line per interval with the counts, never one
+/// per span, so a service that drops spans under load does not flood its own logs too.
 const REPORT_INTERVAL: Duration = Duration::from_secs(10);
 
 #[derive(Debug)]
@@ -163,7 +164,8 @@ impl Worker {
             if batch.is_empty() {
                 break true;
             }
-            // This lane's exporter ends its previous export before it starts another (B3).
+            // This lane's exporter ends its previous export before it starts another (see
+            // `flight`: never two exports at once on one exporter).
             if let Some(flight) = flights[lane].take() {
                 reports.landed(pipeline, flight::land(flight));
             }

@@ -1,5 +1,5 @@
-//! Client spans and context injection for reqwest, as a `reqwest-middleware` middleware
-//! (issue 4, "Client"), following OpenTelemetry's HTTP client semantic conventions.
+//! Client spans and context injection for reqwest, as a `reqwest-middleware` middleware,
+//! following the OpenTelemetry semantic conventions for HTTP spans ("HTTP client").
 
 mod redact;
 mod targets;
@@ -20,11 +20,25 @@ pub use reqwest_middleware;
 /// Wraps `inner` so that every request it sends gets a client span and carries the trace
 /// context: the same as `ClientBuilder::new(inner).with(TracingMiddleware::new()).build()`.
 ///
+/// The request builder's `json`, `query` and `form` are available with the `reqwest` feature
+/// alone (it turns on `reqwest-middleware`'s features of those names): your crate needs only
+/// `traced` (feature `reqwest`), `reqwest` and `serde`, not `reqwest-middleware` itself.
+///
 /// ```no_run
 /// # async fn run() -> Result<(), traced::http::reqwest_middleware::Error> {
 /// let client = traced::http::client(reqwest::Client::new());
-/// let response = client.get("http://127.0.0.1:8000/command").send().await?;
+/// let response = client
+///     .post("http://127.0.0.1:8000/command")
+///     .query(&[("priority", "high")])
+///     .json(&serde_json::json!({ "command": "ship" }))
+///     .send()
+///     .await?;
 /// assert!(response.status().is_success());
+/// client
+///     .post("http://127.0.0.1:8000/login")
+///     .form(&[("user", "ada")])
+///     .send()
+///     .await?;
 /// # Ok(())
 /// # }
 /// ```

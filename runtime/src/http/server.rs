@@ -225,7 +225,8 @@ where
         }
         // No span here, but the caller's context (and baggage) is current below: excluded paths
         // still join the trace, and propagation works with tracing off (`OTEL_SDK_DISABLED`
-        // disables the SDK, not the propagators: OpenTelemetry SDK configuration, "General").
+        // disables the SDK, not the propagators: OpenTelemetry SDK environment variables,
+        // General SDK Configuration).
         let extracted = crate::w3c::extract(req.headers());
         let context = Started::remote_context(extracted.context, extracted.baggage);
         ServerFuture::new(context, false, false, || inner.call(req))

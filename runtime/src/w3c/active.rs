@@ -1,12 +1,14 @@
-//! Which propagators are active (`OTEL_PROPAGATORS`, SPEC-NOTES P5): a process-wide setting,
-//! read on every extract and inject, so it lives in one atomic rather than behind a lock.
+//! Which propagators are active (`OTEL_PROPAGATORS`, see `config/propagators.rs`): a
+//! process-wide setting, read on every extract and inject, so it lives in one atomic rather than
+//! behind a lock.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
 const TRACECONTEXT: u8 = 0b01;
 const BAGGAGE: u8 = 0b10;
 
-/// P5: `tracecontext,baggage` until configured. `OTEL_SDK_DISABLED` does not touch it.
+/// `tracecontext,baggage` until configured, the specification's default. `OTEL_SDK_DISABLED`
+/// does not touch it.
 static ACTIVE: AtomicU8 = AtomicU8::new(TRACECONTEXT | BAGGAGE);
 
 /// Sets the active propagators for the whole process; `none` is both flags off.
@@ -54,7 +56,21 @@ mod tests {
     }
 }
 
-/// Which propagators are active (`OTEL_PROPAGATORS`).
+/// Which propagators are active (`OTEL_PROPAGATORS`, or [`Config::propagators`]).
+///
+/// [`Config::propagators`]: crate::Config::propagators
+///
+/// ```
+/// use traced::{Config, Propagators};
+///
+/// assert_eq!(
+///     Propagators::default(),
+///     Propagators { tracecontext: true, baggage: true }
+/// );
+/// // Continue and send trace context, but never accept or send baggage.
+/// let config = Config::new().propagators(Propagators { tracecontext: true, baggage: false });
+/// # let _ = config;
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Propagators {
     /// W3C `traceparent` / `tracestate`.

@@ -1,7 +1,8 @@
 //! W3C Baggage: user-defined `key=value` pairs that travel with a request.
 //!
-//! Keys are RFC 7230 tokens and case-sensitive (SPEC-NOTES P6); values are any text, sent
-//! percent-encoded so a header never carries CR, LF or other non-visible characters (S1).
+//! Keys are RFC 7230 tokens and case-sensitive (OpenTelemetry Baggage API, Overview: names and
+//! values are case sensitive); values are any text, sent percent-encoded so a header never
+//! carries CR, LF or other non-visible characters (see [`Injector`](super::Injector)).
 //! Properties (`;prop` or `;prop=value` after a member) are kept as received, with the
 //! whitespace around `;` and `=` removed.
 
@@ -21,8 +22,8 @@ pub(super) const MAX_BYTES: usize = 8192;
 
 /// Validated baggage: at most 64 members, whose header is at most 8192 bytes.
 ///
-/// Members keep their insertion order; inserting an existing key replaces its value in place (P6:
-/// "newest value wins").
+/// Members keep their insertion order; inserting an existing key replaces its value in place
+/// (OpenTelemetry Baggage API, Conflict Resolution: "the new pair MUST take precedence").
 ///
 /// ```
 /// use traced::propagation::Baggage;
@@ -213,7 +214,8 @@ impl Baggage {
         Some(entry.value)
     }
 
-    /// Removes every member, so nothing is sent to an untrusted process (SPEC-NOTES P6, S5).
+    /// Removes every member, so nothing is sent to an untrusted process (OpenTelemetry Baggage
+    /// API, Clear Baggage in the Context).
     ///
     /// ```
     /// # use traced::propagation::Baggage;

@@ -23,13 +23,15 @@ impl Baggage {
 
 /// Parses the `baggage` lines `visit` yields, in carrier order, as one combined header.
 ///
-/// - S2: the lines are measured first (plus one separator between lines); over 8192 bytes, the
-///   whole header is ignored and nothing is allocated. `visit` is then called a second time.
+/// - Sizes first (see the rules in `traced::propagation`): the lines are measured first (plus one
+///   separator between lines); over 8192 bytes, the whole header is ignored and nothing is
+///   allocated. `visit` is then called a second time.
 /// - `list-member = key OWS "=" OWS value *( OWS ";" OWS property )` (§3.2.1): a member that does
 ///   not match (no `=`, a key that is not a token, a value byte that is not a baggage octet, a
 ///   malformed property) is skipped, and the others are kept.
 /// - Values are percent-decoded; sequences that are not UTF-8 become U+FFFD (§3.2.1.1).
-/// - Empty members are ignored; a repeated key replaces the earlier value (P6, newest wins).
+/// - Empty members are ignored; a repeated key replaces the earlier value, as
+///   [`Baggage::insert`] does.
 /// - Members past 64, or that would make the header longer than 8192 bytes once re-encoded, are
 ///   dropped: the spec lets a platform discard members to meet the limits (§3.3.3).
 pub(super) fn parse_lines(visit: impl Fn(&mut dyn FnMut(&str))) -> Baggage {

@@ -1,5 +1,5 @@
-//! W3C Baggage: limits, encoding, properties, round trips and header injection (S1), plus the
-//! carriers that are not exercised by the trace-context suite.
+//! W3C Baggage: limits, encoding, properties, round trips and header injection, plus the
+//! carriers that are not exercised by the W3C trace-context test suite (`w3c_tests.rs`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -80,7 +80,7 @@ fn values_round_trip_through_the_header() {
 
 #[test]
 fn header_injection_never_reaches_the_wire() {
-    // S1: a value with CR/LF is percent-encoded, so the peer sees one `baggage` header and no
+    // A value with CR/LF is percent-encoded, so the peer sees one `baggage` header and no
     // `X-Evil` header.
     let mut b = Baggage::new();
     b.insert("k", "a\r\nX-Evil: 1").unwrap();
@@ -180,7 +180,7 @@ fn remove_and_clear() {
     assert!(b.is_empty());
     let mut out = HashMap::new();
     inject_with(None, &b, &mut out, both());
-    assert!(out.is_empty(), "P6: cleared baggage sends nothing");
+    assert!(out.is_empty(), "cleared baggage sends nothing");
 }
 
 #[test]

@@ -14,9 +14,10 @@ pub(super) const UNREADABLE: &str = "\u{7f}";
 /// Read access to a message's propagation headers (`traceparent`, `tracestate`, `baggage`).
 ///
 /// [`visit`](Carrier::visit) calls `f` with every value of the header `name`, matched
-/// case-insensitively (SPEC-NOTES P2), in carrier order, without allocating, so that duplicated
-/// `traceparent` lines are seen (and rejected) and several `tracestate` lines are combined in
-/// order.
+/// case-insensitively, in carrier order (OpenTelemetry Propagators API, Getter argument: `Get` and
+/// `GetAll` are case insensitive for HTTP, in carrier order), without allocating, so that
+/// duplicated `traceparent` lines are seen (and rejected) and several `tracestate` lines are
+/// combined in order.
 ///
 /// Implemented for:
 /// - `str` and `String`: a bare `traceparent` value (it answers only for `traceparent`);

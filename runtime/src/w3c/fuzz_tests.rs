@@ -1,4 +1,5 @@
-//! Property tests without a new dependency (SPEC-NOTES S2): a deterministic generator produces
+//! Property tests of the parsers' bounds (see the rules in `traced::propagation`), without a new
+//! dependency: a deterministic generator produces
 //! many thousands of arbitrary and near-valid inputs; none may panic, and whatever is accepted
 //! must re-serialise to something that parses back to the same value and is safe to send.
 //! Oversized inputs are rejected by the size check, which is shown by counting the work done,

@@ -9,8 +9,9 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 ///
 /// [`set`](Injector::set) replaces every existing value of `name`, whatever its case, so an
 /// injected header is never a duplicate of a forwarded one. The values this module produces are
-/// validated visible ASCII (SPEC-NOTES S1); an injector that still cannot store a value drops the
-/// header rather than failing the request.
+/// validated visible ASCII, so that no value (a baggage value, a forwarded `tracestate`) can
+/// carry CR or LF and smuggle a second header into the request; an injector that still cannot
+/// store a value drops the header rather than failing the request.
 ///
 /// Implemented for `http::HeaderMap`, `HashMap<String, String, S>`, `BTreeMap<String, String>`
 /// and, with the `json` feature, `serde_json::Map<String, Value>`.
@@ -51,7 +52,7 @@ impl<T: Injector + ?Sized> Injector for &mut T {
 
 /// `HeaderValue::from_str` rejects CR, LF and other control characters. Should a value ever be
 /// rejected, the old value is removed too: a stale `traceparent` must not survive an injection
-/// that failed (S1: context dropped, request unharmed).
+/// that failed: the context is dropped, the request is unharmed.
 impl Injector for HeaderMap {
     fn set(&mut self, name: &'static str, value: &str) {
         let Ok(name) = HeaderName::from_bytes(name.as_bytes()) else {

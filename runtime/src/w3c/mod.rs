@@ -51,7 +51,8 @@ pub struct Extracted {
 
 /// Reads the remote span context and baggage from `carrier` with the active propagators.
 ///
-/// Never fails and never panics: anything malformed is left out (SPEC-NOTES P1, P4).
+/// Never fails and never panics: anything malformed is left out (OpenTelemetry Propagators API,
+/// Extract: an unparsable value "MUST NOT throw an exception and MUST NOT store a new value").
 ///
 /// ```
 /// use std::collections::HashMap;
@@ -96,13 +97,14 @@ fn extract_context<C: Carrier + ?Sized>(carrier: &C) -> Option<SpanContext> {
             parsed = traceparent::parse(value);
         }
     });
-    // The suite's duplicated-traceparent case: two lines, whichever is valid, restart the trace.
+    // The W3C test suite's duplicated-traceparent case (see `w3c_tests.rs`): two lines,
+    // whichever is valid, restart the trace.
     if count != 1 {
         return None;
     }
     let (trace_id, span_id, flags) = parsed?;
-    // §3.3: tracestate is parsed only once traceparent is valid, and a bad one (`None`) does not
-    // affect traceparent (P4).
+    // W3C Trace Context §3.3: tracestate is parsed only once traceparent is valid, and a bad one
+    // (`None`) does not affect traceparent.
     let trace_state = tracestate::parse_lines(|f| carrier.visit(TRACESTATE, f)).unwrap_or_default();
     Some(SpanContext::new(trace_id, span_id, flags)?.with_trace_state(trace_state))
 }

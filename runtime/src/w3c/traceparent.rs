@@ -191,8 +191,9 @@ impl fmt::Debug for SpanContext {
 
 /// Parses one `traceparent` value into `(trace_id, parent_id, flags)`, never allocating.
 ///
-/// §3.2.2 and §3.2.4 (forward compatibility), as SPEC-NOTES P7 summarises them:
-/// - surrounding OWS is allowed (the suite's OWS cases);
+/// W3C Trace Context §3.2.2 and §3.2.4 (versioning: a parser of version `00` reads a higher
+/// version's first three fields and ignores the rest):
+/// - surrounding OWS is allowed (the W3C test suite's OWS cases, see `w3c_tests.rs`);
 /// - `version` is 2 `HEXDIGLC` followed by `-`; `ff` is invalid;
 /// - version `00` is exactly 55 characters;
 /// - a higher version must be at least 55 characters, and the 56th, if any, must be `-`

@@ -2,9 +2,9 @@
 //!
 //! The key grammar is the current one (§3.3.1.3.1): `key = ( lcalpha / DIGIT ) 0*255 keychar`,
 //! `keychar = lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"`. It replaced the older
-//! `tenant@system` split, which is why the suite's level-2 cases `foo@`, `foo@@bar`, `foo@bar@baz`
-//! and `t@` + 15 characters are valid keys (SPEC-NOTES, W3C table), while `@foo` (no leading
-//! letter or digit) is not.
+//! `tenant@system` split, which is why the W3C test suite's level-2 cases (see `w3c_tests.rs`)
+//! `foo@`, `foo@@bar`, `foo@bar@baz` and `t@` + 15 characters are valid keys, while `@foo` (no
+//! leading letter or digit) is not.
 
 use std::fmt;
 use std::sync::Arc;
@@ -17,10 +17,10 @@ pub(super) const TRACESTATE: &str = "tracestate";
 /// §3.3.1.1: "There can be a maximum of 32 list-members in a list."
 pub(super) const MAX_MEMBERS: usize = 32;
 
-/// SPEC-NOTES S2: the combined header (all lines, plus one separator between lines) is measured
-/// before anything is allocated; a longer one is dropped whole. The spec asks to propagate "at
-/// least 512 characters" (§3.3.1.5); this is sixteen times that, so the truncation rule for
-/// smaller limits (whole entries, those over 128 characters first) never has to apply.
+/// The combined header (all lines, plus one separator between lines) is measured before anything is
+/// allocated; a longer one is dropped whole (see the rules in `traced::propagation`). The spec asks
+/// to propagate "at least 512 characters" (§3.3.1.5); this is sixteen times that, so the truncation
+/// rule for smaller limits (whole entries, those over 128 characters first) never has to apply.
 pub(super) const MAX_COMBINED_LEN: usize = 8192;
 
 /// §3.3.1.3.1 and §3.3.1.3.2.
@@ -124,10 +124,10 @@ impl fmt::Debug for TraceState {
 }
 
 /// Parses the `tracestate` lines `visit` yields, in carrier order, as one combined header
-/// (§3.3.1, RFC 7230 §3.2.2). `visit` is called twice: first to measure (S2: nothing is allocated
+/// (§3.3.1, RFC 7230 §3.2.2). `visit` is called twice: first to measure (nothing is allocated
 /// for a header over [`MAX_COMBINED_LEN`]), then to parse into one buffer of that size at most.
 ///
-/// Rules, chosen so that every level-2 row of the suite passes (SPEC-NOTES, W3C table):
+/// Rules, chosen so that every level-2 case of the W3C test suite passes (see `w3c_tests.rs`):
 /// - empty lines and empty or whitespace-only members are ignored (§3.3.1.1), and do not count
 ///   towards the 32 members;
 /// - OWS around members is dropped; leading spaces inside a value are kept (§3.3.1.3.2);

@@ -1,7 +1,7 @@
-//! The W3C trace-context test suite (`test/test.py`, level 2), restated case by case; the
-//! `tracestate` cases are in `w3c_tracestate_tests.rs`
-//! (SPEC-NOTES, "W3C Trace Context: the conformance suite's cases"). "Keep" is a context with
-//! the input trace id; "restart" is no context, from which the engine starts a new trace.
+//! The W3C trace-context test suite (`test/test.py` in the `w3c/trace-context` repository, run at
+//! `SPEC_LEVEL=2`), restated case by case, test names in comments; the `tracestate` cases are in
+//! `w3c_tracestate_tests.rs`. "Keep" is a context with the input trace id; "restart" is no
+//! context, from which the engine starts a new trace. Cases the suite lacks are marked as ours.
 
 use std::collections::HashMap;
 
@@ -152,7 +152,7 @@ fn version() {
     for version in ["ff", ".0", "0.", "000", "0000", "0"] {
         assert!(restarts(&format!("{version}{}", &TP[2..])), "{version}");
     }
-    // P7: shorter than 55 characters restarts, whatever the version.
+    // W3C Trace Context §3.2.4: shorter than 55 characters restarts, whatever the version.
     assert!(restarts(&cc[..54]));
 }
 
@@ -203,7 +203,7 @@ fn flags() {
 
 #[test]
 fn uppercase_hex_inbound_restarts() {
-    // Not in the suite (SPEC-NOTES, "add our own tests"): HEXDIGLC is lowercase only.
+    // Ours, not in the suite: HEXDIGLC is lowercase only (W3C Trace Context §3.2.2).
     assert!(restarts(
         "00-1234567890ABCDEF1234567890123456-1234567890123456-01"
     ));

@@ -1,5 +1,5 @@
-//! The W3C trace-context test suite, `tracestate` cases (level 2, including the STRICT ones),
-//! restated from SPEC-NOTES' table. Helpers are in `w3c_tests.rs`.
+//! The W3C trace-context test suite (see `w3c_tests.rs`), `tracestate` cases (level 2,
+//! including the STRICT ones). Helpers are in `w3c_tests.rs`.
 
 use super::w3c_tests::{run, state};
 use super::*;
@@ -8,7 +8,7 @@ use super::*;
 fn tracestate_without_traceparent_is_discarded() {
     assert_eq!(run(&[("tracestate", "foo=1")]), Extracted::default());
     assert_eq!(run(&[("tracestate", "foo=1,bar=2")]), Extracted::default());
-    // Nor with an invalid one (P4).
+    // Nor with an invalid one (W3C Trace Context §3.3: never parsed without a valid traceparent).
     assert!(
         run(&[("traceparent", "00-x"), ("tracestate", "foo=1")])
             .context
@@ -142,8 +142,8 @@ fn strict_illegal_values() {
 
 #[test]
 fn tracestate_over_512_characters_is_propagated_whole() {
-    // §3.3.1.5: "SHOULD propagate at least 512 characters"; under our 8192-byte cap nothing is
-    // truncated, so the 128-characters-first truncation order never applies.
+    // W3C Trace Context §3.3.1.5: "SHOULD propagate at least 512 characters"; under our 8192-byte
+    // cap nothing is truncated, so the 128-characters-first truncation order never applies.
     let members: Vec<String> = (0..20)
         .map(|i| format!("k{i}={}", "v".repeat(200)))
         .collect();

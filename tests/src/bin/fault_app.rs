@@ -1,5 +1,5 @@
-//! The binary the collector-fault tests run (issue 5, "Collector faults"), configured by the
-//! environment (`OTEL_*`) and initialised with `traced::init`:
+//! The binary the collector-fault tests run (README, Guarantees, "Collector faults"), configured by
+//! the environment (`OTEL_*`) and initialised with `traced::init`:
 //!
 //! - `fault_app spans N [PER_MS]`: `N` root spans on a sync `main`, `PER_MS` per millisecond
 //!   (0 or absent: as fast as possible), each with a 4 KiB string attribute; prints how long

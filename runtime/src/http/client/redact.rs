@@ -1,6 +1,8 @@
-//! `url.full` without secrets (SPEC-NOTES S4, OpenTelemetry semconv `url.full`): credentials
-//! become `REDACTED:REDACTED@`, the values of sensitive query parameters become `REDACTED`
-//! (keys kept), and the fragment, which is never sent to the server, is left out.
+//! `url.full` without secrets (OpenTelemetry semantic conventions for HTTP spans, `url.full`: it
+//! "MUST NOT contain credentials", and the values of some query parameters "SHOULD be redacted
+//! by default"): credentials become `REDACTED:REDACTED@`, the values of sensitive query
+//! parameters become `REDACTED` (keys kept), and the fragment, which is never sent to the
+//! server, is left out.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;

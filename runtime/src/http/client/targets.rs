@@ -1,5 +1,8 @@
-//! Propagation targets: the hosts that receive `traceparent`, `tracestate` and `baggage`
-//! (SPEC-NOTES S5: context and baggage must not cross trust boundaries).
+//! Propagation targets: the hosts that receive `traceparent`, `tracestate` and `baggage`.
+//!
+//! Context and baggage should not cross trust boundaries: W3C Trace Context, Security
+//! Considerations asks that `tracestate` not be "present in requests to external systems", and
+//! baggage carries whatever the application put in it.
 
 use std::sync::Arc;
 

@@ -1,7 +1,9 @@
 //! The server span of one request: its name and its attributes, per OpenTelemetry's HTTP
 //! server semantic conventions (`docs/http/http-spans.md`, "HTTP server").
 //!
-//! Only these headers are read, and only into the attributes named here (SPEC-NOTES S4): `Host`
+//! Only these headers are read, and only into the attributes named here: headers and query
+//! strings carry credentials, and the conventions make recording other request headers opt-in
+//! (`http.request.header.<key>` "SHOULD require an explicit configuration"): `Host`
 //! (`server.address`, `server.port`), `User-Agent` (`user_agent.original`), the first entry of
 //! `X-Forwarded-For` when it is an IP address (`client.address`) and `X-Forwarded-Proto` when it
 //! is `http` or `https` (`url.scheme`). Never the query string, never any other header.
