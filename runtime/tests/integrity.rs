@@ -1056,15 +1056,27 @@ fn forgetting_many_guards_keeps_memory_bounded_and_later_roots_are_roots() {
         for _ in 0..FORGOTTEN {
             std::mem::forget(Span::root("forgotten").enter());
         }
-        drop(Span::root("fresh").enter());
+        let leaked_trace = traced::current_trace_id();
+        let fresh = Span::root("fresh").enter();
+        // A root: a trace of its own, current on the thread.
+        assert_ne!(fresh.trace_id(), leaked_trace, "fresh starts a new trace");
+        assert_eq!(
+            traced::current_span_id(),
+            fresh.span_id(),
+            "fresh is current"
+        );
+        drop(fresh);
         resident_bytes().saturating_sub(before)
     })
     .join()
     .unwrap();
     guard.shutdown();
+    // Most spans of the leaked guards find the export queue full (they are counted as dropped
+    // below): "fresh" may be one of them, so its export is checked only when it arrived.
     let spans = sink.kept.spans();
-    let fresh = named(&spans, "fresh");
-    assert_eq!(fresh.parent_span_id, OtelSpanId::INVALID, "fresh is a root");
+    if let Some(fresh) = find(&spans, "fresh") {
+        assert_eq!(fresh.parent_span_id, OtelSpanId::INVALID, "fresh is a root");
+    }
     assert!(
         growth < BOUND,
         "resident memory grew by {:.1} MiB after forgetting {FORGOTTEN} guards (bound {} MiB)",
