@@ -36,7 +36,7 @@ use crate::engine::{
 
 /// The tracing-subscriber layer that turns `tracing` spans into traced spans.
 ///
-/// `#[traced_service]` and [`init`](crate::init) install it with the log subscriber. An
+/// `#[traced_service]` and [`init`](fn@crate::init) install it with the log subscriber. An
 /// application that builds its own subscriber adds it to its stack so the spans of
 /// tracing-instrumented libraries are exported and nest with traced's:
 ///

@@ -102,7 +102,7 @@ impl fmt::Display for ReinitError {
 
 impl std::error::Error for ReinitError {}
 
-/// Gives a process forked after [`init`](crate::init) a pipeline of its own: a new export
+/// Gives a process forked after [`init`](fn@crate::init) a pipeline of its own: a new export
 /// thread and queue with the parent's configuration. Call it in the child, early, once; the
 /// guard the child inherited then flushes and shuts down this pipeline. Spans the child made
 /// before the call are counted as dropped. Calling it again in the same child does nothing.
