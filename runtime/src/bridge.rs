@@ -36,7 +36,7 @@ use crate::engine::{
 
 /// The tracing-subscriber layer that turns `tracing` spans into traced spans.
 ///
-/// `#[traced_service]` and [`init`](crate::init) install it with the log subscriber. An
+/// `#[traced_service]` and [`init`](fn@crate::init) install it with the log subscriber. An
 /// application that builds its own subscriber adds it to its stack so the spans of
 /// tracing-instrumented libraries are exported and nest with traced's:
 ///
@@ -55,6 +55,22 @@ pub struct BridgeLayer {
 
 impl BridgeLayer {
     /// The layer.
+    ///
+    /// ```
+    /// use tracing_subscriber::layer::SubscriberExt as _;
+    /// use traced::testing::{Value, capture};
+    ///
+    /// let subscriber = tracing_subscriber::registry().with(traced::BridgeLayer::new());
+    /// let ((), spans) = capture(|| {
+    ///     tracing::subscriber::with_default(subscriber, || {
+    ///         let _load = tracing::info_span!("load", rows = 3).entered();
+    ///         let _parse = traced::Span::child("parse").enter();
+    ///     })
+    /// });
+    /// let load = spans.named("load");
+    /// assert_eq!(load.attr("rows"), Some(&Value::I64(3)));
+    /// assert_eq!(spans.named("parse").parent_span_id, Some(load.span_id));
+    /// ```
     pub fn new() -> BridgeLayer {
         BridgeLayer::default()
     }

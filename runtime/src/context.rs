@@ -25,11 +25,39 @@ pub trait FutureExt: Future + Sized {
     /// is not extended: it ends when its own guard or future ends, and `traced::record` inside
     /// the future does not reach it (its guard's [`record`](crate::SpanGuard::record) does,
     /// on the thread that entered it).
+    ///
+    /// ```
+    /// use traced::FutureExt as _;
+    /// use traced::testing::capture;
+    ///
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// let ((), spans) = capture(|| {
+    ///     let request = traced::Span::root("request").enter();
+    ///     let lookup = async { drop(traced::Span::child("cache lookup").enter()) };
+    ///     let task = lookup.in_current_span();
+    ///     drop(request); // "request" ends here; the task runs later, in its trace
+    ///     runtime.block_on(task);
+    /// });
+    /// let request = spans.named("request");
+    /// assert_eq!(spans.named("cache lookup").parent_span_id, Some(request.span_id));
+    /// ```
     fn in_current_span(self) -> InSpan<Self> {
         Started::wrap(Started::stand_in_for_current(), self)
     }
 
     /// Starts `span` and makes it current on every poll of the future; see [`Span::in_span`].
+    ///
+    /// ```
+    /// use traced::FutureExt as _;
+    /// use traced::testing::capture;
+    ///
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// let (inside, spans) = capture(|| {
+    ///     let fetch = async { traced::current_span_id() };
+    ///     runtime.block_on(fetch.in_span(traced::Span::root("fetch")))
+    /// });
+    /// assert_eq!(inside, Some(spans.named("fetch").span_id));
+    /// ```
     fn in_span(self, span: Span) -> InSpan<Self> {
         span.in_span(self)
     }

@@ -41,10 +41,10 @@
 //! ```
 //!
 //! Everything is configured through OpenTelemetry's environment variables (listed in the
-//! README) or in code through [`Config`] and [`init`]. For what an attribute cannot express
-//! there is the [`Span`] builder; [`spawn`] and [`FutureExt`] carry a span into spawned work;
-//! [`BridgeLayer`] turns `tracing` spans into traced spans; [`testing`] (feature `testing`)
-//! captures finished spans in your tests.
+//! README) or in code through [`Config`] and [`init`](fn@init). For what an attribute cannot
+//! express there is the [`Span`] builder; [`spawn`] and [`FutureExt`] carry a span into spawned
+//! work; [`BridgeLayer`] turns `tracing` spans into traced spans; [`testing`] (feature
+//! `testing`) captures finished spans in your tests.
 
 // `unsafe` is the engine's alone (the thread's span stack, frames in place, the clock): each
 // block there states the invariant it relies on in a `SAFETY:` comment.

@@ -76,6 +76,16 @@ impl SpanGuard {
     }
 
     /// This span's trace id, if tracing is on.
+    ///
+    /// ```
+    /// use traced::testing::capture;
+    ///
+    /// // Tracing is not initialised here: the guard stands for nothing.
+    /// assert_eq!(traced::Span::root("job").enter().trace_id(), None);
+    ///
+    /// let (trace_id, spans) = capture(|| traced::Span::root("job").enter().trace_id());
+    /// assert_eq!(trace_id, Some(spans.named("job").trace_id));
+    /// ```
     pub fn trace_id(&self) -> Option<TraceId> {
         if self.inherited {
             return current::current_trace_id();
@@ -85,6 +95,17 @@ impl SpanGuard {
 
     /// This span's id, if tracing is on. A span that is not sampled, inside a span that is not
     /// sampled either, shares its parent's id (it is never exported).
+    ///
+    /// ```
+    /// use traced::testing::capture;
+    ///
+    /// let (span_id, spans) = capture(|| {
+    ///     let guard = traced::Span::root("job").enter();
+    ///     assert_eq!(guard.span_id(), traced::current_span_id());
+    ///     guard.span_id()
+    /// });
+    /// assert_eq!(span_id, Some(spans.named("job").span_id));
+    /// ```
     pub fn span_id(&self) -> Option<SpanId> {
         if self.inherited {
             return current::current_span_id();
@@ -97,6 +118,18 @@ impl SpanGuard {
     /// [`in_current_span`](crate::FutureExt::in_current_span) included. The value is computed
     /// first, with whatever span is current at the call: a span made inside `span_value` is a
     /// child of that span.
+    ///
+    /// ```
+    /// use traced::testing::{Value, capture};
+    ///
+    /// let ((), spans) = capture(|| {
+    ///     let import = traced::Span::root("import").enter();
+    ///     let _row = traced::Span::child("parse row").enter();
+    ///     import.record("rows", 3_u32); // on "import", though "parse row" is current
+    /// });
+    /// assert_eq!(spans.named("import").attr("rows"), Some(&Value::I64(3)));
+    /// assert_eq!(spans.named("parse row").attr("rows"), None);
+    /// ```
     pub fn record(&self, key: impl Into<Cow<'static, str>>, value: impl SpanValue) {
         if self.span_id != 0 {
             current::record_to(Target::Span(self.span_id), key, &value);

@@ -33,6 +33,16 @@ pub struct SpanId(pub(crate) u64);
 
 impl TraceId {
     /// The id as a number (big-endian, as on the wire).
+    ///
+    /// ```
+    /// let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    /// let (trace_id, _) = traced::testing::capture(|| {
+    ///     traced::Span::root("handle").parent(traceparent).enter().trace_id()
+    /// });
+    /// let trace_id = trace_id.expect("tracing is on in a capture");
+    /// assert_eq!(trace_id.to_u128(), 0x4bf92f3577b34da6a3ce929d0e0e4736);
+    /// assert_eq!(format!("{:032x}", trace_id.to_u128()), trace_id.to_string());
+    /// ```
     pub fn to_u128(self) -> u128 {
         self.0
     }
@@ -40,6 +50,16 @@ impl TraceId {
 
 impl SpanId {
     /// The id as a number (big-endian, as on the wire).
+    ///
+    /// ```
+    /// let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    /// let ((), spans) = traced::testing::capture(|| {
+    ///     drop(traced::Span::root("handle").parent(traceparent).enter());
+    /// });
+    /// let parent = spans.named("handle").parent_span_id.expect("the remote parent");
+    /// assert_eq!(parent.to_u64(), 0x00f067aa0ba902b7);
+    /// assert_eq!(format!("{:016x}", parent.to_u64()), parent.to_string());
+    /// ```
     pub fn to_u64(self) -> u64 {
         self.0
     }

@@ -1,6 +1,23 @@
 //! The sampling decision, made once when a trace starts in this process.
 
-/// How a new root span decides whether it is sampled (`OTEL_TRACES_SAMPLER`).
+/// How a new root span decides whether it is sampled (`OTEL_TRACES_SAMPLER`, or
+/// [`Config::sampler`](crate::Config::sampler)).
+///
+/// A span that is not sampled still has ids (log lines and outgoing `traceparent` headers
+/// carry them, with the sampled flag off) but records nothing and is never exported.
+///
+/// ```
+/// use traced::propagation::{SpanContext, current_traceparent};
+/// use traced::{Config, ExporterKind, RootSampler, Sampler};
+///
+/// assert_eq!(Sampler::default(), Sampler::ParentBased(RootSampler::AlwaysOn));
+///
+/// let config = Config::new().sampler(Sampler::AlwaysOff).exporter(ExporterKind::None);
+/// let _guard = traced::init(config);
+/// let _span = traced::Span::root("health check").enter();
+/// let traceparent = current_traceparent().expect("a current span");
+/// assert!(!SpanContext::from_traceparent(&traceparent).unwrap().is_sampled());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Sampler {
     /// Every trace is sampled.
@@ -20,7 +37,28 @@ impl Default for Sampler {
     }
 }
 
-/// The root sampler of [`Sampler::ParentBased`].
+/// The root sampler of [`Sampler::ParentBased`]: how a span without a remote parent decides.
+///
+/// ```
+/// use traced::propagation::{SpanContext, current_traceparent};
+/// use traced::{Config, ExporterKind, RootSampler, Sampler, Span};
+///
+/// let sampled = || {
+///     let traceparent = current_traceparent().expect("a current span");
+///     SpanContext::from_traceparent(&traceparent).unwrap().is_sampled()
+/// };
+/// // Start no trace here, but continue those that callers sampled.
+/// let sampler = Sampler::ParentBased(RootSampler::AlwaysOff);
+/// let _guard = traced::init(Config::new().sampler(sampler).exporter(ExporterKind::None));
+///
+/// let own = Span::root("cron tick").enter();
+/// assert!(!sampled());
+/// drop(own);
+///
+/// let upstream = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+/// let _continued = Span::root("handle request").parent(upstream).enter();
+/// assert!(sampled());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum RootSampler {
     /// Sample every new trace.

@@ -64,6 +64,14 @@ pub enum Value<'a> {
 )]
 pub trait SpanValue {
     /// The value to record, or `None` to record nothing.
+    ///
+    /// ```
+    /// use traced::{SpanValue, Value};
+    ///
+    /// assert_eq!(Some("ada").span_value(), Some(Value::Str("ada")));
+    /// assert_eq!(None::<u32>.span_value(), None); // records nothing
+    /// assert_eq!(u64::MAX.span_value(), Some(Value::U64(u64::MAX)));
+    /// ```
     fn span_value(&self) -> Option<Value<'_>>;
 }
 

@@ -73,6 +73,18 @@ pub(super) fn child_pipeline() -> Option<&'static Pipeline> {
 }
 
 /// Why [`reinit_after_fork`] left the child without a pipeline of its own.
+///
+/// ```
+/// use traced::{Config, ExporterKind, ReinitError, reinit_after_fork};
+///
+/// assert_eq!(reinit_after_fork(), Err(ReinitError::NotInitialised));
+///
+/// let _guard = traced::init(Config::new().exporter(ExporterKind::None));
+/// // This process initialised tracing: it is not a child forked from one that did.
+/// let error = reinit_after_fork().unwrap_err();
+/// assert_eq!(error, ReinitError::NotForked);
+/// assert_eq!(error.to_string(), "this process is not a child forked after initialisation");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ReinitError {
@@ -102,7 +114,7 @@ impl fmt::Display for ReinitError {
 
 impl std::error::Error for ReinitError {}
 
-/// Gives a process forked after [`init`](crate::init) a pipeline of its own: a new export
+/// Gives a process forked after [`init`](fn@crate::init) a pipeline of its own: a new export
 /// thread and queue with the parent's configuration. Call it in the child, early, once; the
 /// guard the child inherited then flushes and shuts down this pipeline. Spans the child made
 /// before the call are counted as dropped. Calling it again in the same child does nothing.

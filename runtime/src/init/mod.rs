@@ -211,6 +211,23 @@ pub struct Guard {
 }
 
 /// Counts of what happened to finished spans, from [`Guard::stats`].
+///
+/// ```
+/// # use opentelemetry_sdk::{error::OTelSdkResult, trace::{SpanData, SpanExporter}};
+/// # #[derive(Debug)]
+/// # struct Discard;
+/// # impl SpanExporter for Discard {
+/// #     async fn export(&self, _batch: Vec<SpanData>) -> OTelSdkResult { Ok(()) }
+/// # }
+/// // `Discard` is a `SpanExporter` that accepts every batch (see `Config::with_exporter`).
+/// let mut guard = traced::init(traced::Config::new().with_exporter(Discard));
+/// for _ in 0..3 {
+///     drop(traced::Span::root("job").enter());
+/// }
+/// guard.shutdown();
+/// let stats = guard.stats();
+/// assert_eq!((stats.exported, stats.failed, stats.dropped), (3, 0, 0));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct ExportStats {
@@ -271,6 +288,23 @@ impl Guard {
 
     /// Flushes every finished span and stops the export thread, within the export timeout.
     /// Idempotent: later calls, and the drop, do nothing.
+    ///
+    /// ```
+    /// # use opentelemetry_sdk::{error::OTelSdkResult, trace::{SpanData, SpanExporter}};
+    /// # #[derive(Debug)]
+    /// # struct Discard;
+    /// # impl SpanExporter for Discard {
+    /// #     async fn export(&self, _batch: Vec<SpanData>) -> OTelSdkResult { Ok(()) }
+    /// # }
+    /// // `Discard` is a `SpanExporter` that accepts every batch (see `Config::with_exporter`).
+    /// let mut guard = traced::init(traced::Config::new().with_exporter(Discard));
+    /// drop(traced::Span::root("job").enter());
+    /// guard.shutdown(); // "job" is exported before this returns
+    /// drop(traced::Span::root("too late").enter()); // ends after shutdown: dropped, counted
+    /// guard.shutdown(); // does nothing
+    /// assert_eq!(guard.stats().exported, 1);
+    /// assert_eq!(guard.stats().dropped, 1);
+    /// ```
     pub fn shutdown(&mut self) {
         let Some(mut inner) = self.inner.take() else {
             return;

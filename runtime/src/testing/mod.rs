@@ -35,6 +35,18 @@ use crate::export::{BoxedExporter, ExporterSpec, Worker, WorkerHandle};
 pub use span::{CapturedEvent, CapturedLink, CapturedSpan, CapturedSpans, Status, Value};
 
 /// Runs `f` inside a capture and returns its result and the spans that ended meanwhile.
+///
+/// ```
+/// use traced::testing::capture;
+///
+/// let (answer, spans) = capture(|| {
+///     let _guard = traced::Span::root("compute").enter();
+///     42
+/// });
+/// assert_eq!(answer, 42);
+/// assert_eq!(spans.len(), 1);
+/// assert_eq!(spans.named("compute").parent_span_id, None);
+/// ```
 pub fn capture<R>(f: impl FnOnce() -> R) -> (R, CapturedSpans) {
     let capture = Capture::start();
     let result = f();
@@ -77,11 +89,31 @@ impl SpanExporter for Sink {
 
 impl Capture {
     /// Starts capturing every span, sampled with `always_on`, with default limits.
+    ///
+    /// ```
+    /// use traced::testing::{Capture, Value};
+    ///
+    /// let capture = Capture::start();
+    /// drop(traced::Span::root("import").attr("rows", 128_u32).enter());
+    /// let spans = capture.finish();
+    /// assert_eq!(spans.named("import").attr("rows"), Some(&Value::I64(128)));
+    /// ```
     pub fn start() -> Capture {
         Capture::with_limits(Limits::default())
     }
 
     /// Starts capturing with these attribute limits.
+    ///
+    /// ```
+    /// use traced::Limits;
+    /// use traced::testing::{Capture, Value};
+    ///
+    /// let limits = Limits { attribute_value_length: 3, ..Limits::default() };
+    /// let capture = Capture::with_limits(limits);
+    /// drop(traced::Span::root("login").attr("user", "margaret").enter());
+    /// let spans = capture.finish();
+    /// assert_eq!(spans.named("login").attr("user"), Some(&Value::from("mar")));
+    /// ```
     pub fn with_limits(limits: Limits) -> Capture {
         static SERIAL: Mutex<()> = Mutex::new(());
         let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -121,6 +153,16 @@ impl Capture {
     }
 
     /// Flushes and returns every span that ended since the capture started.
+    ///
+    /// ```
+    /// let capture = traced::testing::Capture::start();
+    /// let open = traced::Span::root("still open").enter();
+    /// drop(traced::Span::root("done").enter());
+    /// let spans = capture.finish();
+    /// drop(open); // ends after the capture: not in it
+    /// assert_eq!(spans.len(), 1);
+    /// assert_eq!(spans.all()[0].name, "done");
+    /// ```
     pub fn finish(mut self) -> CapturedSpans {
         self.stop();
         let spans = std::mem::take(&mut *self.sink.0.lock().unwrap_or_else(|e| e.into_inner()));
