@@ -14,10 +14,17 @@ use super::value::SpanValue;
 /// [`Span::in_span`](crate::Span::in_span) for futures.
 ///
 /// ```
-/// let guard = traced::Span::root("job").enter();
-/// guard.record("rows", 3_u32);
-/// assert_eq!(traced::current_span_id(), guard.span_id());
-/// drop(guard); // the span ends here
+/// use traced::testing::{Value, capture};
+///
+/// let ((), spans) = capture(|| {
+///     let guard = traced::Span::root("job").enter();
+///     guard.record("rows", 3_u32);
+///     assert!(guard.span_id().is_some());
+///     assert_eq!(traced::current_span_id(), guard.span_id());
+///     drop(guard); // the span ends here
+///     assert_eq!(traced::current_span_id(), None);
+/// });
+/// assert_eq!(spans.named("job").attr("rows"), Some(&Value::I64(3)));
 /// ```
 ///
 /// # Hazards
