@@ -2,9 +2,10 @@
 //! program pay one atomic load per span.
 
 use std::cell::Cell;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock};
 use std::thread::Thread;
+use std::time::Instant;
 
 use crossbeam_queue::ArrayQueue;
 
@@ -117,8 +118,27 @@ pub(crate) struct Pipeline {
     /// Set when the export thread has been woken and not yet looked at the queue, so a burst
     /// of spans wakes it once, not once per span.
     woken: AtomicBool,
-    worker: OnceLock<Thread>,
+    worker: OnceLock<Worker>,
+    /// `traced::flush` requests, answered by the export thread.
+    flushes: Flushes,
     pub(crate) counters: Counters,
+}
+
+/// The export thread of a pipeline, and the process it runs in: a child forked after it
+/// started has the pipeline but not the thread.
+#[derive(Debug)]
+struct Worker {
+    thread: Thread,
+    pid: u32,
+}
+
+/// Flush requests: a caller takes a ticket, the export thread answers every ticket up to the
+/// newest once everything queued before it was taken has been exported.
+#[derive(Debug, Default)]
+struct Flushes {
+    requested: AtomicU64,
+    answered: Mutex<u64>,
+    changed: Condvar,
 }
 
 impl Pipeline {
@@ -144,6 +164,7 @@ impl Pipeline {
             },
             woken: AtomicBool::new(false),
             worker: OnceLock::new(),
+            flushes: Flushes::default(),
             counters: Counters::default(),
         }
     }
@@ -198,13 +219,84 @@ impl Pipeline {
             && !self.woken.swap(true, Ordering::AcqRel)
             && let Some(worker) = self.worker.get()
         {
-            worker.unpark();
+            worker.thread.unpark();
         }
     }
 
     /// Called by the export thread once it is running.
     pub(crate) fn set_worker(&self, thread: Thread) {
-        let _ = self.worker.set(thread);
+        let _ = self.worker.set(Worker {
+            thread,
+            pid: std::process::id(),
+        });
+    }
+
+    /// Whether an export thread serves this pipeline in this process (not in a child forked
+    /// after it started).
+    pub(crate) fn has_worker_here(&self) -> bool {
+        self.worker
+            .get()
+            .is_some_and(|worker| worker.pid == std::process::id())
+    }
+
+    /// Asks the export thread to export everything queued now; the ticket to wait on.
+    pub(crate) fn request_flush(&self) -> u64 {
+        let ticket = self.flushes.requested.fetch_add(1, Ordering::AcqRel) + 1;
+        if let Some(worker) = self.worker.get() {
+            worker.thread.unpark();
+        }
+        ticket
+    }
+
+    /// Waits until `ticket` is answered, at most until `deadline`; false if it was not.
+    pub(crate) fn wait_flushed(&self, ticket: u64, deadline: Instant) -> bool {
+        let mut answered = self
+            .flushes
+            .answered
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        while *answered < ticket {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            answered = self
+                .flushes
+                .changed
+                .wait_timeout(answered, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        true
+    }
+
+    /// For the export thread: the newest ticket not answered yet.
+    pub(crate) fn flush_requested(&self) -> Option<u64> {
+        let requested = self.flushes.requested.load(Ordering::Acquire);
+        let answered = *self
+            .flushes
+            .answered
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        (requested > answered).then_some(requested)
+    }
+
+    /// For the export thread as it stops: every ticket so far is answered (the callers then
+    /// see whether their spans were exported in the counters).
+    pub(crate) fn answer_all_flushes(&self) {
+        self.answer_flush(self.flushes.requested.load(Ordering::Acquire));
+    }
+
+    /// For the export thread: every ticket up to `ticket` is answered.
+    pub(crate) fn answer_flush(&self, ticket: u64) {
+        let mut answered = self
+            .flushes
+            .answered
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        *answered = (*answered).max(ticket);
+        drop(answered);
+        self.flushes.changed.notify_all();
     }
 
     /// Called by the export thread before it looks at the queue.
@@ -239,7 +331,7 @@ impl Pipeline {
     pub(crate) fn close(&self) {
         self.gate.accepting.store(false, Ordering::Release);
         if let Some(worker) = self.worker.get() {
-            worker.unpark();
+            worker.thread.unpark();
         }
     }
 

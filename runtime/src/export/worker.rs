@@ -130,6 +130,15 @@ impl Worker {
                 self.final_flush();
                 return;
             }
+            if let Some(ticket) = self.pipeline.flush_requested() {
+                // Everything queued before the request is exported, and every export under
+                // way has ended, when `export_queued` returns.
+                self.export_queued(None);
+                self.pipeline.answer_flush(ticket);
+                self.reports.drops(self.pipeline, false);
+                deadline = Instant::now() + delay;
+                continue;
+            }
             let now = Instant::now();
             if self.pipeline.queued() >= self.pipeline.batch_size() || now >= deadline {
                 self.export_queued(None);
@@ -191,6 +200,7 @@ impl Worker {
     fn final_flush(&mut self) {
         let until = Instant::now() + self.batch.export_timeout;
         self.export_queued(Some(until));
+        self.pipeline.answer_all_flushes();
         self.reports.drops(self.pipeline, true);
         for exporter in &self.exporters {
             let left = until.saturating_duration_since(Instant::now());

@@ -13,8 +13,10 @@ use crate::engine::pipeline::{self, Pipeline};
 use crate::export::{ExporterSpec, Worker, WorkerHandle};
 use crate::logging;
 
+mod flush;
 mod fork;
 
+pub use flush::{Flushed, flush};
 pub use fork::{ReinitError, reinit_after_fork};
 
 /// True while a pipeline started by `init` has not been shut down.
