@@ -88,6 +88,7 @@ pub use engine::{
     InSpan, Span, SpanGuard, SpanId, SpanKind, SpanValue, TraceId, Value, current_span_id,
     current_trace_id, record,
 };
+pub use export::ExporterStats;
 pub use init::{ExportStats, Flushed, Guard, ReinitError, flush, init, reinit_after_fork};
 pub use traced_macros::{child_span, root_span, traced_service};
 

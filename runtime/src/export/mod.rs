@@ -3,11 +3,15 @@
 
 mod console;
 mod convert;
-mod flight;
 mod http_client;
 mod http_thread;
+mod lane;
 mod otlp;
+mod reports;
+mod stats;
 mod worker;
 
 pub(crate) use crate::config::BoxedExporter;
+pub(crate) use stats::ExporterCounters;
+pub use stats::ExporterStats;
 pub(crate) use worker::{ExporterSpec, Worker, WorkerHandle};

@@ -13,12 +13,9 @@ use super::http_client::OtlpHttpClient;
 use super::http_thread::HttpThread;
 use crate::config::{Compression, OtlpSettings};
 
-/// Two exporters to the same collector over one HTTP client and one HTTP thread: the export
-/// thread alternates between them, so that one encodes while the other's request is read
-/// (see `flight`). Each is called for one batch at a time.
-pub(crate) fn build_pair(
-    settings: &OtlpSettings,
-) -> Result<[opentelemetry_otlp::SpanExporter; 2], String> {
+/// The OTLP exporter over traced's HTTP thread and blocking client. Built off any async
+/// runtime (on the exporter's own thread), see the module documentation.
+pub(crate) fn build(settings: &OtlpSettings) -> Result<opentelemetry_otlp::SpanExporter, String> {
     let client = reqwest::blocking::Client::builder()
         .timeout(settings.timeout)
         .user_agent(concat!("traced/", env!("CARGO_PKG_VERSION")))
@@ -27,10 +24,10 @@ pub(crate) fn build_pair(
     let http = OtlpHttpClient::new(
         HttpThread::spawn(client).map_err(|e| format!("cannot start the HTTP thread: {e}"))?,
     );
-    Ok([build(settings, http.clone())?, build(settings, http)?])
+    build_over(settings, http)
 }
 
-fn build(
+fn build_over(
     settings: &OtlpSettings,
     http: OtlpHttpClient,
 ) -> Result<opentelemetry_otlp::SpanExporter, String> {

@@ -1,107 +1,207 @@
-//! The export thread's lanes: turns, one export under way per exporter, every span counted.
+//! The export thread's exporters: every batch to every exporter, one export under way per
+//! exporter, one that blocks or panics delays and costs nothing to the others, every span
+//! counted per exporter and in total.
 
 use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::task::{Context, Poll};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::SpanExporter;
 
 use super::*;
-use crate::config::{Limits, Sampler};
 use crate::engine::pool;
+use crate::engine::{Limits, Sampler};
 
-/// An exporter whose exports stay under way until polled a second time, as the OTLP
-/// exporter's wait for the collector does; it notes a call made while one is under way.
+/// Counts what it is given; `hold` makes each export wait until released; `panics` panics.
 #[derive(Debug, Default)]
-struct Slow {
+struct Probe {
     busy: AtomicBool,
     overlapped: AtomicBool,
     spans: AtomicU64,
     calls: AtomicU64,
+    /// Each export waits while this is true.
+    hold: Mutex<bool>,
+    released: Condvar,
+    panics: bool,
 }
 
-struct SlowExport {
-    exporter: Arc<Slow>,
-    spans: u64,
-    polled: bool,
-}
-
-impl Future for SlowExport {
-    type Output = OTelSdkResult;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<OTelSdkResult> {
-        if !self.polled {
-            self.polled = true;
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
+impl Probe {
+    fn holding() -> Probe {
+        Probe {
+            hold: Mutex::new(true),
+            ..Probe::default()
         }
-        self.exporter.busy.store(false, Ordering::SeqCst);
-        self.exporter.spans.fetch_add(self.spans, Ordering::SeqCst);
-        Poll::Ready(Ok(()))
+    }
+
+    fn release(&self) {
+        *self.hold.lock().unwrap() = false;
+        self.released.notify_all();
     }
 }
 
 #[derive(Debug)]
-struct Shared(Arc<Slow>);
+struct Shared(Arc<Probe>);
 
 impl SpanExporter for Shared {
     fn export(&self, batch: Vec<SpanData>) -> impl Future<Output = OTelSdkResult> + Send {
-        if self.0.busy.swap(true, Ordering::SeqCst) {
-            self.0.overlapped.store(true, Ordering::SeqCst);
-        }
-        self.0.calls.fetch_add(1, Ordering::SeqCst);
-        SlowExport {
-            exporter: Arc::clone(&self.0),
-            spans: batch.len() as u64,
-            polled: false,
+        let probe = Arc::clone(&self.0);
+        async move {
+            if probe.busy.swap(true, Ordering::SeqCst) {
+                probe.overlapped.store(true, Ordering::SeqCst);
+            }
+            probe.calls.fetch_add(1, Ordering::SeqCst);
+            let mut hold = probe.hold.lock().unwrap();
+            while *hold {
+                hold = probe.released.wait(hold).unwrap();
+            }
+            drop(hold);
+            probe.busy.store(false, Ordering::SeqCst);
+            assert!(!probe.panics, "the exporter panics");
+            probe.spans.fetch_add(batch.len() as u64, Ordering::SeqCst);
+            Ok(())
         }
     }
 }
 
-#[test]
-fn two_exporters_take_turns_and_neither_is_called_while_busy() {
-    let pipeline: &'static Pipeline = Box::leak(Box::new(Pipeline::new(
+fn pipeline(batch: usize) -> &'static Pipeline {
+    Box::leak(Box::new(Pipeline::new(
         Sampler::AlwaysOn,
         Limits::default(),
         true,
         4096,
-        16,
-    )));
-    for id in 1..=(16 * 10 + 5) {
+        batch,
+    )))
+}
+
+fn submit(pipeline: &'static Pipeline, spans: u64) {
+    for id in 1..=spans {
         let mut record = pool::take();
         record.span_id = id;
         pipeline.submit(record);
     }
-    let (a, b) = (Arc::new(Slow::default()), Arc::new(Slow::default()));
-    let mut worker = Worker {
+}
+
+fn worker(pipeline: &'static Pipeline, probes: &[&Arc<Probe>]) -> Worker {
+    worker_with(pipeline, probes, BatchSettings::default())
+}
+
+fn worker_with(
+    pipeline: &'static Pipeline,
+    probes: &[&Arc<Probe>],
+    batch: BatchSettings,
+) -> Worker {
+    let resource = Resource::builder_empty().build();
+    let lanes = probes
+        .iter()
+        .map(|probe| {
+            let exporter = Shared(Arc::clone(probe));
+            Lane::spawn(
+                "custom",
+                move || Ok(BoxedExporter::new(exporter)),
+                resource.clone(),
+                pipeline,
+            )
+            .unwrap()
+        })
+        .collect();
+    Worker {
         pipeline,
-        exporters: vec![
-            BoxedExporter::new(Shared(Arc::clone(&a))),
-            BoxedExporter::new(Shared(Arc::clone(&b))),
-        ],
+        lanes,
         scope: InstrumentationScope::builder("test").build(),
-        batch: BatchSettings::default(),
+        batch,
         reports: Reports::default(),
         recycler: Recycler::default(),
         strings: Strings::default(),
-    };
-    assert!(worker.export_queued(None));
-    // 11 batches (10 of 16 spans, one of 5), in turns: 6 and 5.
-    for (exporter, calls) in [(&a, 6), (&b, 5)] {
-        assert!(!exporter.overlapped.load(Ordering::SeqCst));
-        assert!(!exporter.busy.load(Ordering::SeqCst), "every export ended");
-        assert_eq!(
-            exporter.calls.load(Ordering::SeqCst),
-            calls,
-            "turns alternate"
-        );
+        records: Vec::new(),
     }
-    let exported = a.spans.load(Ordering::SeqCst) + b.spans.load(Ordering::SeqCst);
-    assert_eq!(exported, 165);
+}
+
+#[test]
+fn every_exporter_gets_every_batch_one_export_at_a_time() {
+    let pipeline = pipeline(16);
+    let (a, b) = (Arc::new(Probe::default()), Arc::new(Probe::default()));
+    let mut worker = worker(pipeline, &[&a, &b]);
+    // One batch at a time, each exporter finishing it before the next: nothing is refused.
+    for _ in 0..5 {
+        submit(pipeline, 16);
+        worker.export_queued(None);
+        worker.wait_idle(Instant::now() + Duration::from_secs(10));
+    }
+    for probe in [&a, &b] {
+        assert!(!probe.overlapped.load(Ordering::SeqCst));
+        assert_eq!(probe.calls.load(Ordering::SeqCst), 5);
+        assert_eq!(probe.spans.load(Ordering::SeqCst), 80);
+    }
     let counters = &pipeline.counters;
-    assert_eq!(counters.exported.load(Ordering::SeqCst), 165);
+    assert_eq!(
+        counters.exported.load(Ordering::SeqCst),
+        160,
+        "both exporters' spans"
+    );
     assert_eq!(counters.exporting.load(Ordering::SeqCst), 0);
+    for lane in &worker.lanes {
+        let stats = lane.counters().snapshot();
+        assert_eq!((stats.exported, stats.failed), (80, 0));
+    }
+}
+
+#[test]
+fn an_exporter_that_blocks_delays_and_costs_nothing_to_the_others() {
+    let pipeline = pipeline(16);
+    let blocked = Arc::new(Probe::holding());
+    let healthy = Arc::new(Probe::default());
+    let batch = BatchSettings {
+        export_timeout: Duration::from_millis(200),
+        ..BatchSettings::default()
+    };
+    let mut worker = worker_with(pipeline, &[&blocked, &healthy], batch);
+    let started = Instant::now();
+    for _ in 0..6 {
+        submit(pipeline, 16);
+        worker.export_queued(None);
+        worker.lanes[1].wait_idle(Instant::now() + Duration::from_secs(10));
+    }
+    // The blocked exporter holds three batches; the fourth waited one export timeout for room
+    // and was lost; the fifth and sixth were lost at once.
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the export thread waited more than one export timeout for the blocked exporter"
+    );
+    assert_eq!(
+        healthy.spans.load(Ordering::SeqCst),
+        96,
+        "the other exporter got everything"
+    );
+    assert_eq!(blocked.calls.load(Ordering::SeqCst), 1);
+    let stats = worker.lanes[0].counters().snapshot();
+    assert_eq!(stats.exported, 0);
+    assert_eq!(stats.failed, 96, "48 refused and 48 still in its hands");
+    blocked.release();
+    assert!(worker.lanes[0].wait_idle(Instant::now() + Duration::from_secs(10)));
+    assert_eq!(worker.lanes[0].counters().snapshot().exported, 48);
+}
+
+#[test]
+fn an_exporter_that_panics_loses_its_batch_and_goes_on() {
+    let pipeline = pipeline(16);
+    let panics = Arc::new(Probe {
+        panics: true,
+        ..Probe::default()
+    });
+    let mut worker = worker(pipeline, &[&panics]);
+    for _ in 0..2 {
+        submit(pipeline, 16);
+        worker.export_queued(None);
+        worker.wait_idle(Instant::now() + Duration::from_secs(10));
+    }
+    assert_eq!(
+        panics.calls.load(Ordering::SeqCst),
+        2,
+        "still called after a panic"
+    );
+    let stats = worker.lanes[0].counters().snapshot();
+    assert_eq!((stats.exported, stats.failed), (0, 32));
+    assert_eq!(pipeline.counters.export_failed.load(Ordering::SeqCst), 32);
 }

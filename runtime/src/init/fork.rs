@@ -159,7 +159,7 @@ pub fn reinit_after_fork() -> Result<(), ReinitError> {
     if child.as_ref().is_some_and(|child| child.pid == pid) {
         return Ok(());
     }
-    let (pipeline, worker) = super::start_pipeline(&settings, super::exporter_spec(&settings));
+    let (pipeline, worker) = super::start_pipeline(&settings, super::exporter_specs(&settings));
     *child = Some(ChildPipeline {
         pid,
         pipeline,

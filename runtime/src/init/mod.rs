@@ -1,5 +1,6 @@
 //! Initialisation and shutdown: what `#[traced_service]` and [`init`] do.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use tracing_subscriber::layer::SubscriberExt as _;
 use crate::bridge::BridgeLayer;
 use crate::config::{Config, ExporterKind, ServiceDefaults, Settings};
 use crate::engine::pipeline::{self, Pipeline};
-use crate::export::{ExporterSpec, Worker, WorkerHandle};
+use crate::export::{ExporterCounters, ExporterSpec, ExporterStats, Worker, WorkerHandle};
 use crate::logging;
 
 mod flush;
@@ -95,12 +96,14 @@ fn start(config: Config, defaults: ServiceDefaults) -> Guard {
         ACTIVE.store(false, Ordering::Release);
         return Guard::inert();
     }
-    let spec = match resolved.custom_exporter {
-        Some(exporter) => Some(ExporterSpec::Custom(exporter)),
-        None => exporter_spec(&settings),
+    let specs = match resolved.custom_exporter {
+        Some(exporter) => vec![ExporterSpec::Custom(exporter)],
+        None => exporter_specs(&settings),
     };
-    let custom = matches!(spec, Some(ExporterSpec::Custom(_)));
-    let (pipeline, worker) = start_pipeline(&settings, spec);
+    let custom = specs
+        .iter()
+        .any(|spec| matches!(spec, ExporterSpec::Custom(_)));
+    let (pipeline, worker) = start_pipeline(&settings, specs);
     fork::remember(&settings, custom);
     if custom {
         tracing::info!(target: "traced", "tracing started: {} (exporter overridden in code)", settings.summary());
@@ -109,6 +112,10 @@ fn start(config: Config, defaults: ServiceDefaults) -> Guard {
     }
     Guard {
         pipeline: Some(pipeline),
+        exporters: worker
+            .as_ref()
+            .map(|worker| worker.exporters().to_vec())
+            .unwrap_or_default(),
         inner: Some(Inner {
             pipeline,
             worker,
@@ -118,12 +125,17 @@ fn start(config: Config, defaults: ServiceDefaults) -> Guard {
     }
 }
 
-/// The exporter `settings` name (an exporter given in code aside).
-fn exporter_spec(settings: &Settings) -> Option<ExporterSpec> {
+/// The exporters `settings` name (an exporter given in code aside).
+fn exporter_specs(settings: &Settings) -> Vec<ExporterSpec> {
     match settings.exporter {
-        ExporterKind::Otlp => settings.otlp.clone().map(ExporterSpec::Otlp),
-        ExporterKind::Console => Some(ExporterSpec::Console),
-        ExporterKind::None => None,
+        ExporterKind::Otlp => settings
+            .otlp
+            .clone()
+            .map(ExporterSpec::Otlp)
+            .into_iter()
+            .collect(),
+        ExporterKind::Console => vec![ExporterSpec::Console],
+        ExporterKind::None => Vec::new(),
     }
 }
 
@@ -157,7 +169,7 @@ fn install_subscriber(settings: &Settings) -> bool {
 
 fn start_pipeline(
     settings: &Settings,
-    spec: Option<ExporterSpec>,
+    specs: Vec<ExporterSpec>,
 ) -> (&'static Pipeline, Option<WorkerHandle>) {
     let new_pipeline = |exporting| {
         Pipeline::new(
@@ -168,9 +180,9 @@ fn start_pipeline(
             settings.batch.max_export_batch_size,
         )
     };
-    let Some(spec) = spec else {
+    if specs.is_empty() {
         return (pipeline::install(new_pipeline(false)), None);
-    };
+    }
     let pipeline = pipeline::install(new_pipeline(true));
     let resource = Resource::builder_empty()
         .with_attributes(
@@ -180,8 +192,13 @@ fn start_pipeline(
                 .map(|(k, v)| KeyValue::new(k.clone(), v.clone())),
         )
         .build();
-    match Worker::spawn(pipeline, spec, resource, settings.batch) {
-        Ok(worker) => (pipeline, Some(worker)),
+    match Worker::spawn(pipeline, specs, resource, settings.batch) {
+        Ok((worker, warnings)) => {
+            for warning in warnings {
+                tracing::warn!(target: "traced", "{warning}");
+            }
+            (pipeline, Some(worker))
+        }
         Err(e) => {
             tracing::warn!(target: "traced", "{e}; spans will not be exported");
             (pipeline::install(new_pipeline(false)), None)
@@ -206,6 +223,8 @@ fn start_pipeline(
 pub struct Guard {
     // Kept after shutdown so `stats` still answers.
     pipeline: Option<&'static Pipeline>,
+    /// Each exporter's counts.
+    exporters: Vec<Arc<ExporterCounters>>,
     inner: Option<Inner>,
     /// The process that started the pipeline: a forked child has the guard, not the export
     /// thread (see `fork`).
@@ -253,9 +272,27 @@ impl Guard {
     fn inert() -> Guard {
         Guard {
             pipeline: None,
+            exporters: Vec::new(),
             inner: None,
             pid: 0,
         }
+    }
+
+    /// What each exporter did with the spans it was given, in the order they were configured
+    /// (`OTEL_TRACES_EXPORTER=otlp,console` gives two): with several exporters, [`stats`]
+    /// sums their counts, and one that fails is told apart here.
+    ///
+    /// [`stats`]: Guard::stats
+    ///
+    /// ```
+    /// let mut guard = traced::init(traced::Config::new().exporter(traced::ExporterKind::Console));
+    /// drop(traced::Span::root("job").enter());
+    /// guard.shutdown();
+    /// let console = guard.exporter_stats()[0];
+    /// assert_eq!((console.exporter, console.exported), ("console", 1));
+    /// ```
+    pub fn exporter_stats(&self) -> Vec<ExporterStats> {
+        self.exporters.iter().map(|c| c.snapshot()).collect()
     }
 
     /// What happened to the spans so far: exported, failed, dropped.

@@ -137,8 +137,9 @@ impl Capture {
         ));
         let sink = Sink::default();
         let spec = ExporterSpec::Custom(BoxedExporter::new(sink.clone()));
-        let worker = match Worker::spawn(pipeline, spec, Resource::builder_empty().build(), batch) {
-            Ok(worker) => worker,
+        let resource = Resource::builder_empty().build();
+        let worker = match Worker::spawn(pipeline, vec![spec], resource, batch) {
+            Ok((worker, _)) => worker,
             // Only thread creation can fail here; a test cannot go on without it.
             Err(e) => panic!("traced::testing: {e}"),
         };
