@@ -19,6 +19,7 @@ mod detect_tests;
 
 pub use detect::ResourceDetector;
 pub(crate) use detect::{Detectors, detect};
+pub(crate) use process::refresh_after_fork;
 pub(crate) use sdk::sdk_attributes;
 pub(crate) use sources::Machine;
 
@@ -93,6 +94,13 @@ impl Resource {
         }
     }
 
+    /// Replaces the value of `key`, if present.
+    pub(crate) fn replace(&mut self, key: &str, value: ResourceValue) {
+        if let Some((_, old)) = self.attributes.iter_mut().find(|(k, _)| k == key) {
+            *old = value;
+        }
+    }
+
     /// The same attributes as the SDK's resource, for exporters that take one: each value keeps
     /// its type, and arrays of strings stay arrays (OpenTelemetry common spec, Attribute).
     pub(crate) fn to_sdk(&self) -> opentelemetry_sdk::Resource {
@@ -127,7 +135,10 @@ mod tests {
         assert_eq!(resource.get_str("a"), Some("code"));
         assert_eq!(resource.get("b"), Some(&ResourceValue::I64(7)));
         assert_eq!(resource.get_str("b"), None);
+        resource.replace("b", ResourceValue::I64(8));
+        resource.replace("c", ResourceValue::I64(9));
         assert_eq!(resource.attributes.len(), 2);
+        assert_eq!(resource.get("b"), Some(&ResourceValue::I64(8)));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The `process` detector: `process.pid` and `process.executable.name` (OpenTelemetry semantic
 //! conventions, process). Never the command line: its arguments may hold secrets.
 
+use super::sdk::{SERVICE_INSTANCE_ID, inherited_instance_id, instance_id};
 use super::sources::{Machine, file_name};
 use super::{Resource, ResourceValue};
 
@@ -20,6 +21,24 @@ pub(crate) fn detect_process(machine: &Machine) -> Resource {
     resource
 }
 
+/// A child forked from the process `parent` describes itself: its own `process.pid`, and its
+/// own `service.instance.id` when the parent's was ours to make (the conventions give each
+/// worker of an application server an instance id of its own). Values set by the user stay.
+pub(crate) fn refresh_after_fork(resource: &mut Resource, parent: u32) {
+    let pid = std::process::id();
+    if pid == parent {
+        return;
+    }
+    if resource.get(PROCESS_PID) == Some(&ResourceValue::I64(i64::from(parent))) {
+        resource.replace(PROCESS_PID, ResourceValue::I64(i64::from(pid)));
+    }
+    if let Some(inherited) = inherited_instance_id()
+        && resource.get_str(SERVICE_INSTANCE_ID) == Some(inherited)
+    {
+        resource.replace(SERVICE_INSTANCE_ID, ResourceValue::Str(instance_id()));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -36,5 +55,32 @@ mod tests {
         assert_eq!(resource.get(PROCESS_PID), Some(&ResourceValue::I64(4242)));
         assert_eq!(resource.get_str(PROCESS_EXECUTABLE_NAME), Some("checkout"));
         assert_eq!(detect_process(&Machine::empty()), Resource::default());
+    }
+
+    #[test]
+    fn the_parent_itself_changes_nothing() {
+        let mut resource = Resource::default();
+        let pid = i64::from(std::process::id());
+        resource.add(PROCESS_PID, ResourceValue::I64(pid));
+        let before = resource.clone();
+        refresh_after_fork(&mut resource, std::process::id());
+        assert_eq!(resource, before);
+    }
+
+    #[test]
+    fn a_child_gets_its_own_pid_and_user_values_stay() {
+        let parent = std::process::id().wrapping_add(1);
+        let mut detected = Resource::default();
+        detected.add(PROCESS_PID, ResourceValue::I64(i64::from(parent)));
+        refresh_after_fork(&mut detected, parent);
+        let pid = i64::from(std::process::id());
+        assert_eq!(detected.get(PROCESS_PID), Some(&ResourceValue::I64(pid)));
+        let mut user = Resource::from_strings([
+            (PROCESS_PID.to_owned(), "from-user".to_owned()),
+            (SERVICE_INSTANCE_ID.to_owned(), "from-user".to_owned()),
+        ]);
+        let before = user.clone();
+        refresh_after_fork(&mut user, parent);
+        assert_eq!(user, before);
     }
 }

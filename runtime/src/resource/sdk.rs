@@ -31,7 +31,7 @@ pub(crate) fn sdk_attributes() -> Resource {
 
 /// A random UUID made once per process: the semantic conventions (service, `service.instance.id`)
 /// recommend a version 4 UUID, one per process of an application server's workers. A process
-/// forked after the id was made gets an id of its own.
+/// forked after the id was made gets an id of its own (see `refresh_after_fork`).
 pub(crate) fn instance_id() -> String {
     let pid = std::process::id();
     match INSTANCE.get() {
@@ -41,6 +41,14 @@ pub(crate) fn instance_id() -> String {
         Some(_) => new_uuid_v4(),
         None => INSTANCE.get_or_init(|| (pid, new_uuid_v4())).1.clone(),
     }
+}
+
+/// The id [`instance_id`] made for an earlier process, if this process is a fork of it.
+pub(crate) fn inherited_instance_id() -> Option<&'static str> {
+    INSTANCE
+        .get()
+        .filter(|(owner, _)| *owner != std::process::id())
+        .map(|(_, id)| id.as_str())
 }
 
 /// A version 4 UUID (RFC 9562 §5.4): 122 random bits, the version and variant bits set.
@@ -112,6 +120,7 @@ mod tests {
             sdk_attributes().get_str(SERVICE_INSTANCE_ID),
             Some(instance_id().as_str())
         );
+        assert_eq!(inherited_instance_id(), None);
     }
 
     #[test]
