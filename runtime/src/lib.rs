@@ -64,10 +64,6 @@ pub mod http;
 mod init;
 mod logging;
 pub mod propagation;
-#[expect(
-    dead_code,
-    reason = "the OTLP writer and resource detection use it (in progress)"
-)]
 mod resource;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -79,7 +75,7 @@ pub mod __private;
 pub use bridge::BridgeLayer;
 pub use config::{
     BatchSettings, Compression, Config, ExporterKind, Limits, LogFormat, OtlpSettings, Propagators,
-    RootSampler, Sampler,
+    ResourceDetector, RootSampler, Sampler,
 };
 pub use context::FutureExt;
 #[cfg(feature = "tokio")]

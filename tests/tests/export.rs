@@ -231,3 +231,49 @@ fn traces_endpoint_is_used_as_is_and_the_base_endpoint_gets_v1_traces() {
         }
     }
 }
+
+#[test]
+fn the_resource_carries_sdk_detected_and_user_attributes_with_their_types() {
+    let receiver = Receiver::start();
+    let output = App::new(env!("CARGO_BIN_EXE_e2e_app"))
+        .args(["basic"])
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "e2e-fn")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/e2e-fn")
+        .env("AWS_REGION", "eu-west-1")
+        .env("OTEL_RESOURCE_ATTRIBUTES", "cloud.region=eu-central-1")
+        .run(DEADLINE);
+    output.assert_success();
+    let spans = receiver.wait_for_spans(3, ARRIVAL);
+    let span = spans.first().expect("a span");
+    let attr = |key| span.resource_attr(key);
+    let str = |value: &str| Some(AttrValue::Str(value.to_owned()));
+    assert_eq!(attr("telemetry.sdk.name").cloned(), str("traced"));
+    assert_eq!(attr("telemetry.sdk.language").cloned(), str("rust"));
+    assert!(attr("telemetry.sdk.version").is_some(), "{span:#?}");
+    assert!(
+        matches!(attr("service.instance.id"), Some(AttrValue::Str(id)) if id.len() == 36),
+        "{span:#?}"
+    );
+    assert!(
+        matches!(attr("process.pid"), Some(AttrValue::Int(pid)) if *pid > 0),
+        "{span:#?}"
+    );
+    assert_eq!(attr("cloud.platform").cloned(), str("aws_lambda"));
+    assert_eq!(
+        attr("cloud.region").cloned(),
+        str("eu-central-1"),
+        "the user's wins"
+    );
+    assert_eq!(
+        attr("faas.max_memory"),
+        Some(&AttrValue::Int(128 * 1024 * 1024))
+    );
+    assert_eq!(
+        attr("aws.log.group.names"),
+        Some(&AttrValue::Array(vec![AttrValue::Str(
+            "/aws/lambda/e2e-fn".into()
+        )]))
+    );
+}

@@ -138,10 +138,11 @@ mod tests {
     use crate::config::env::tests::lookup;
     use crate::config::resolve::Resolved;
     use crate::config::{Config, ServiceDefaults};
+    use crate::resource::Machine;
 
     fn resolve(pairs: &[(&str, &str)], config: Config) -> Resolved {
         let lookup = lookup(pairs);
-        config.resolve(&lookup, ServiceDefaults::default())
+        config.resolve(&lookup, &Machine::empty(), ServiceDefaults::default())
     }
 
     #[test]

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use super::exporter::BoxedExporter;
 use super::resource::{SERVICE_NAME, SERVICE_VERSION};
-use super::{Compression, ExporterKind, LogFormat, Propagators, Sampler};
+use super::{Compression, ExporterKind, LogFormat, Propagators, ResourceDetector, Sampler};
+use crate::resource::Detectors;
 
 /// Configuration set in code, for [`init`](fn@crate::init).
 ///
@@ -34,6 +35,7 @@ pub struct Config {
     pub(super) service_name: Option<String>,
     pub(super) service_version: Option<String>,
     pub(super) resource: Vec<(String, String)>,
+    pub(super) resource_detectors: Option<Detectors>,
     pub(super) disabled: Option<bool>,
     pub(super) exporter: Option<ExporterKind>,
     pub(super) custom_exporter: Option<BoxedExporter>,
@@ -102,6 +104,29 @@ impl Config {
             SERVICE_VERSION => self.service_version = Some(value),
             _ => self.resource.push((key, value)),
         }
+        self
+    }
+
+    /// The resource detectors that run (`TRACED_RESOURCE_DETECTORS`, default all); an empty
+    /// list turns detection off. Detectors add what they find about the host, the operating
+    /// system, the process, the container, AWS Lambda or ECS and Kubernetes, each only when
+    /// its source exists; they read variables and a few local files, never the network.
+    /// Attributes from `OTEL_RESOURCE_ATTRIBUTES` and code win over detected ones.
+    ///
+    /// ```
+    /// use traced::{Config, ResourceDetector};
+    ///
+    /// // The host and the container only.
+    /// let config = Config::new()
+    ///     .resource_detectors([ResourceDetector::Host, ResourceDetector::Container]);
+    /// // No detection at all, like `TRACED_RESOURCE_DETECTORS=none`.
+    /// let config = Config::new().resource_detectors([]);
+    /// ```
+    pub fn resource_detectors(
+        mut self,
+        detectors: impl IntoIterator<Item = ResourceDetector>,
+    ) -> Self {
+        self.resource_detectors = Some(detectors.into_iter().collect());
         self
     }
 

@@ -19,6 +19,7 @@
 //! |---|---|---|
 //! | `OTEL_SDK_DISABLED` | `false` (only `true` disables) | `resolve.rs` |
 //! | `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES` | package name and version | `resource.rs` |
+//! | `TRACED_RESOURCE_DETECTORS` | `host,os,process,container,aws,k8s` | `detectors.rs` |
 //! | `OTEL_TRACES_EXPORTER` | `otlp` with an endpoint, else `console` | `endpoint.rs` |
 //! | `OTEL_EXPORTER_OTLP_{TRACES_,}ENDPOINT` | `http://localhost:4318/v1/traces` | `endpoint.rs` |
 //! | `OTEL_EXPORTER_OTLP_{TRACES_,}HEADERS`, `…TIMEOUT`, `…COMPRESSION`, `…PROTOCOL` | none, 10000 ms (0: no limit), `none`, `http/protobuf` | `endpoint.rs` |
@@ -33,8 +34,11 @@
 
 use std::time::Duration;
 
+use crate::resource::{Detectors, Resource};
+
 mod batch;
 mod builder;
+mod detectors;
 mod endpoint;
 mod env;
 mod exporter;
@@ -46,6 +50,7 @@ mod sampler;
 mod summary;
 
 pub use crate::engine::{Limits, RootSampler, Sampler};
+pub use crate::resource::ResourceDetector;
 pub use crate::w3c::Propagators;
 pub use builder::Config;
 pub(crate) use env::process_env;
@@ -182,8 +187,11 @@ impl Default for BatchSettings {
 pub(crate) struct Settings {
     /// `OTEL_SDK_DISABLED=true`: no spans recorded or exported; propagation still works.
     pub(crate) disabled: bool,
-    /// Resource attributes, `service.name` and `service.version` first, then the others in order.
-    pub(crate) resource: Vec<(String, String)>,
+    /// Resource attributes, `service.name` and `service.version` first, then the others in order
+    /// of precedence (see `resource.rs`).
+    pub(crate) resource: Resource,
+    /// The resource detectors that found something; `None` when detection is off.
+    pub(crate) detected: Option<Detectors>,
     pub(crate) exporter: ExporterKind,
     /// Present whenever `exporter` is `Otlp`.
     pub(crate) otlp: Option<OtlpSettings>,

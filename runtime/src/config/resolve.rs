@@ -1,13 +1,15 @@
 //! [`Config::resolve`]: code values, then the environment, then the defaults, into [`Settings`].
 
 use super::batch::{resolve_batch, resolve_limits};
+use super::detectors::resolve_detectors;
 use super::endpoint::{CodeExport, resolve_export};
 use super::env::Env;
 use super::exporter::BoxedExporter;
 use super::propagators::resolve_propagators;
-use super::resource::{CodeResource, resolve_resource};
+use super::resource::{CodeResource, complete_resource, resolve_resource};
 use super::sampler::resolve_sampler;
 use super::{Config, LogFormat, ServiceDefaults, Settings};
+use crate::resource::{Machine, detect};
 
 pub(crate) const DISABLED_VAR: &str = "OTEL_SDK_DISABLED";
 const LOG_FORMAT_VAR: &str = "TRACED_LOG_FORMAT";
@@ -29,19 +31,23 @@ pub(crate) struct Resolved {
 impl Config {
     /// Resolves every setting: a value set in code wins over the environment, which wins over
     /// the default (service name excepted, see `resource.rs`). `env` reads a variable
-    /// ([`super::process_env`] in production, a map in tests). Never fails: each invalid value
-    /// becomes one warning and is ignored.
+    /// ([`super::process_env`] in production, a map in tests); the resource detectors read it
+    /// too, and files on `machine` ([`Machine::this`] in production, a temporary directory or
+    /// nothing at all in tests). Never fails: each invalid value becomes one warning and is
+    /// ignored.
     pub(crate) fn resolve(
         self,
         env: &dyn Fn(&str) -> Option<String>,
+        machine: &Machine,
         defaults: ServiceDefaults,
     ) -> Resolved {
-        let mut env = Env::new(env);
+        let lookup = env;
+        let mut env = Env::new(lookup);
         let disabled = self
             .disabled
             .or_else(|| env.flag(DISABLED_VAR))
             .unwrap_or(false);
-        let resource = resolve_resource(
+        let user_resource = resolve_resource(
             &mut env,
             CodeResource {
                 service_name: self.service_name,
@@ -50,6 +56,9 @@ impl Config {
             },
             defaults,
         );
+        let detectors = resolve_detectors(&mut env, self.resource_detectors);
+        let detected = detect(lookup, machine, detectors);
+        let resource = complete_resource(user_resource, detected.resource);
         let (exporter, otlp) = resolve_export(
             &mut env,
             CodeExport {
@@ -86,6 +95,7 @@ impl Config {
         let settings = Settings {
             disabled,
             resource,
+            detected: (!detectors.is_empty()).then_some(detected.found),
             exporter,
             otlp,
             sampler,
@@ -108,3 +118,7 @@ impl Config {
 #[cfg(test)]
 #[path = "resolve_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "resolve_resource_tests.rs"]
+mod resource_tests;

@@ -12,6 +12,7 @@ use crate::config::{
     BatchSettings, Compression, Config, ExporterKind, Limits, LogFormat, Propagators, RootSampler,
     Sampler, ServiceDefaults,
 };
+use crate::resource::{Machine, ResourceValue};
 
 const PACKAGE: ServiceDefaults = ServiceDefaults {
     name: None,
@@ -22,7 +23,7 @@ const PACKAGE: ServiceDefaults = ServiceDefaults {
 
 fn resolve(pairs: &[(&str, &str)], config: Config) -> Resolved {
     let lookup = lookup(pairs);
-    config.resolve(&lookup, PACKAGE)
+    config.resolve(&lookup, &Machine::empty(), PACKAGE)
 }
 
 /// Resolves one invalid variable and checks the single warning names it and its value.
@@ -70,6 +71,7 @@ fn every_variable_is_read() {
         ("OTEL_SDK_DISABLED", "TRUE"),
         ("OTEL_SERVICE_NAME", "svc"),
         ("OTEL_RESOURCE_ATTRIBUTES", "team=a"),
+        ("TRACED_RESOURCE_DETECTORS", "host"),
         ("OTEL_TRACES_EXPORTER", "otlp"),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"),
         ("OTEL_EXPORTER_OTLP_HEADERS", "k=v"),
@@ -92,8 +94,13 @@ fn every_variable_is_read() {
     assert!(resolved.warnings.is_empty(), "{:?}", resolved.warnings);
     let s = resolved.settings;
     assert!(s.disabled);
-    assert_eq!(s.resource[0], ("service.name".to_owned(), "svc".to_owned()));
-    assert_eq!(s.resource[2], ("team".to_owned(), "a".to_owned()));
+    assert_eq!(s.resource.get_str("service.name"), Some("svc"));
+    assert_eq!(s.resource.attributes[2].0, "team");
+    assert_eq!(s.resource.get_str("team"), Some("a"));
+    assert_eq!(
+        s.detected.map(|found| found.to_string()).as_deref(),
+        Some("none")
+    );
     assert_eq!(s.exporter, ExporterKind::Otlp);
     let otlp = s.otlp.as_ref().expect("OTLP");
     assert_eq!(otlp.endpoint, "http://c:4318/v1/traces");
@@ -204,8 +211,13 @@ fn code_attributes_win_over_the_environment() {
     let resource: Vec<(&str, &str)> = resolved
         .settings
         .resource
+        .attributes
         .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .take(4)
+        .filter_map(|(k, v)| match v {
+            ResourceValue::Str(v) => Some((k.as_str(), v.as_str())),
+            _ => None,
+        })
         .collect();
     let expected = [
         ("service.name", "pkg"),
@@ -264,6 +276,7 @@ fn invalid_values_warn_once_and_use_the_default() {
         ("OTEL_ATTRIBUTE_COUNT_LIMIT", "1e3"),
         ("TRACED_LOG_FORMAT", "xml"),
         ("OTEL_TRACES_EXPORTER", "zipkin"),
+        ("TRACED_RESOURCE_DETECTORS", "gcp"),
     ];
     for (var, value) in cases {
         let settings = assert_one_warning(var, value).settings;
@@ -345,6 +358,7 @@ fn hostile_values_never_panic() {
         "OTEL_ATTRIBUTE_COUNT_LIMIT",
         "TRACED_LOG_FORMAT",
         "RUST_LOG",
+        "TRACED_RESOURCE_DETECTORS",
     ];
     let long = "%,=".repeat(50_000);
     let values = [

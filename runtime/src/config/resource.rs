@@ -1,8 +1,10 @@
-//! The resource: `service.name`, `service.version` and `OTEL_RESOURCE_ATTRIBUTES`.
+//! The resource: `service.name`, `service.version`, `OTEL_RESOURCE_ATTRIBUTES` and the
+//! attributes given in code, over the SDK's own attributes and what the detectors found.
 
 use super::ServiceDefaults;
 use super::env::{Env, echo};
 use super::pairs::{dedupe, parse_pairs};
+use crate::resource::{Resource, sdk_attributes};
 
 pub(crate) const SERVICE_NAME_VAR: &str = "OTEL_SERVICE_NAME";
 pub(crate) const RESOURCE_ATTRIBUTES_VAR: &str = "OTEL_RESOURCE_ATTRIBUTES";
@@ -28,7 +30,7 @@ pub(crate) fn resolve_resource(
     env: &mut Env<'_>,
     code: CodeResource,
     defaults: ServiceDefaults,
-) -> Vec<(String, String)> {
+) -> Resource {
     let from_env = env_attributes(env);
     let env_value = |key: &str| {
         from_env
@@ -75,6 +77,17 @@ pub(crate) fn resolve_resource(
             .cloned(),
     );
     resource.extend(code_attributes);
+    Resource::from_strings(resource)
+}
+
+/// The whole resource: what the user gave (`user`, from [`resolve_resource`]) wins over the
+/// SDK's own attributes, which win over what the detectors found. This is the resource SDK
+/// spec's order ("Specifying resource information via an environment variable": the user's
+/// resource has the higher priority when merged with the SDK's default and detected ones).
+pub(crate) fn complete_resource(user: Resource, detected: Resource) -> Resource {
+    let mut resource = user;
+    resource.add_all(sdk_attributes());
+    resource.add_all(detected);
     resource
 }
 
@@ -115,6 +128,7 @@ fn is_service_key(key: &str) -> bool {
 mod tests {
     use super::*;
     use crate::config::env::tests::lookup;
+    use crate::resource::ResourceValue;
 
     const PACKAGE: ServiceDefaults = ServiceDefaults {
         name: None,
@@ -131,7 +145,19 @@ mod tests {
         let lookup = lookup(pairs);
         let mut env = Env::new(&lookup);
         let resource = resolve_resource(&mut env, code, defaults);
-        (resource, env.warnings)
+        (strings(&resource), env.warnings)
+    }
+
+    /// The attributes of a resource of strings (every other value is left out).
+    fn strings(resource: &Resource) -> Vec<(String, String)> {
+        resource
+            .attributes
+            .iter()
+            .filter_map(|(k, v)| match v {
+                ResourceValue::Str(v) => Some((k.clone(), v.clone())),
+                _ => None,
+            })
+            .collect()
     }
 
     fn strs(resource: &[(String, String)]) -> Vec<(&str, &str)> {
@@ -284,5 +310,42 @@ mod tests {
     fn a_discarded_variable_cannot_name_the_service() {
         let env = [("OTEL_RESOURCE_ATTRIBUTES", "service.name=res,oops")];
         assert_eq!(name_of(&env, CodeResource::default(), PACKAGE), "pkg");
+    }
+
+    #[test]
+    fn the_user_wins_over_the_sdk_which_wins_over_detection() {
+        let user = Resource::from_strings([
+            ("host.name".to_owned(), "from-user".to_owned()),
+            ("telemetry.sdk.name".to_owned(), "from-user".to_owned()),
+        ]);
+        let mut detected = Resource::default();
+        detected.add("host.name", ResourceValue::Str("detected".to_owned()));
+        detected.add(
+            "service.instance.id",
+            ResourceValue::Str("detected".to_owned()),
+        );
+        detected.add("os.type", ResourceValue::Str("linux".to_owned()));
+        let resource = complete_resource(user, detected);
+        assert_eq!(resource.get_str("host.name"), Some("from-user"));
+        assert_eq!(resource.get_str("telemetry.sdk.name"), Some("from-user"));
+        assert_eq!(resource.get_str("telemetry.sdk.language"), Some("rust"));
+        assert_ne!(resource.get_str("service.instance.id"), Some("detected"));
+        assert_eq!(resource.get_str("os.type"), Some("linux"));
+        let keys: Vec<&str> = resource
+            .attributes
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "host.name",
+                "telemetry.sdk.name",
+                "telemetry.sdk.language",
+                "telemetry.sdk.version",
+                "service.instance.id",
+                "os.type"
+            ]
+        );
     }
 }

@@ -18,9 +18,8 @@ impl Settings {
     /// The `service.name` resource attribute (always present after resolution).
     pub(crate) fn service_name(&self) -> &str {
         self.resource
-            .iter()
-            .find(|(key, _)| key == SERVICE_NAME)
-            .map_or(UNKNOWN_SERVICE, |(_, value)| value.as_str())
+            .get_str(SERVICE_NAME)
+            .unwrap_or(UNKNOWN_SERVICE)
     }
 
     /// One line of `key=value` pairs listing the effective configuration, for the startup log.
@@ -30,11 +29,19 @@ impl Settings {
         let mut line = String::with_capacity(256);
         // `write!` into a `String` cannot fail; the results are ignored on purpose.
         let _ = write!(line, "service.name={:?}", self.service_name());
-        if let Some((_, version)) = self.resource.iter().find(|(key, _)| key == SERVICE_VERSION) {
+        if let Some(version) = self.resource.get_str(SERVICE_VERSION) {
             let _ = write!(line, " service.version={version:?}");
         }
         if self.disabled {
             line.push_str(" disabled=true");
+        }
+        // Which detectors found something (`resource.detected=host,os,process`), so an operator
+        // sees at once whether the process knows it runs in a container, on Lambda, in a pod.
+        match self.detected {
+            Some(found) => {
+                let _ = write!(line, " resource.detected={found}");
+            }
+            None => line.push_str(" resource.detectors=none"),
         }
         let exporter = match self.exporter {
             ExporterKind::Otlp => "otlp",
@@ -128,6 +135,7 @@ impl fmt::Debug for Config {
             .field("service_name", &self.service_name)
             .field("service_version", &self.service_version)
             .field("resource", &self.resource)
+            .field("resource_detectors", &self.resource_detectors)
             .field("disabled", &self.disabled)
             .field("exporter", &self.exporter)
             .field("custom_exporter", &self.custom_exporter)
@@ -161,11 +169,12 @@ impl fmt::Debug for Config {
 mod tests {
     use crate::config::env::tests::lookup;
     use crate::config::{Config, ServiceDefaults};
+    use crate::resource::Machine;
 
     fn summary(pairs: &[(&str, &str)], config: Config) -> String {
         let lookup = lookup(pairs);
         config
-            .resolve(&lookup, ServiceDefaults::default())
+            .resolve(&lookup, &Machine::empty(), ServiceDefaults::default())
             .settings
             .summary()
     }
@@ -182,7 +191,7 @@ mod tests {
         );
         assert_eq!(
             line,
-            "service.name=\"svc\" service.version=\"1.2\" exporter=otlp \
+            "service.name=\"svc\" service.version=\"1.2\" resource.detected=none exporter=otlp \
              endpoint=http://c:4318/v1/traces headers=[] compression=gzip timeout=10000ms \
              sampler=parentbased_always_on propagators=tracecontext,baggage \
              batch.schedule_delay=5000ms batch.max_queue_size=2048 \
@@ -205,7 +214,9 @@ mod tests {
         ];
         let config = Config::new().otlp_header("authorization", "Bearer code-secret");
         let lookup = lookup(&env);
-        let settings = config.resolve(&lookup, ServiceDefaults::default()).settings;
+        let settings = config
+            .resolve(&lookup, &Machine::empty(), ServiceDefaults::default())
+            .settings;
         for shown in [settings.summary(), format!("{settings:?}")] {
             assert!(shown.contains("x-api-key=***"), "{shown}");
             assert!(shown.contains("authorization=***"), "{shown}");
@@ -226,14 +237,16 @@ mod tests {
         ];
         let line = summary(&env, Config::new());
         assert!(
-            line.starts_with("service.name=\"unknown_service\" disabled=true"),
+            line.starts_with(
+                "service.name=\"unknown_service\" disabled=true resource.detected=none exporter="
+            ),
             "{line}"
         );
         assert!(line.contains("timeout=unlimited"), "{line}");
         assert!(line.contains("propagators=none"), "{line}");
         let line = summary(&[], Config::new().service_name("a\nb"));
         assert!(
-            line.contains("service.name=\"a\\nb\" exporter=console sampler="),
+            line.contains("service.name=\"a\\nb\" resource.detected=none exporter=console"),
             "{line}"
         );
         assert!(!line.contains('\n'));
@@ -244,7 +257,7 @@ mod tests {
         let lookup = lookup(&[]);
         let settings = Config::new()
             .service_name("svc")
-            .resolve(&lookup, ServiceDefaults::default())
+            .resolve(&lookup, &Machine::empty(), ServiceDefaults::default())
             .settings;
         assert_eq!(settings.service_name(), "svc");
     }

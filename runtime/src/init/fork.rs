@@ -12,6 +12,7 @@ use std::time::Duration;
 use crate::config::Settings;
 use crate::engine::pipeline::Pipeline;
 use crate::export::WorkerHandle;
+use crate::resource::refresh_after_fork;
 
 /// What a forked child needs to start a pipeline like its parent's.
 #[derive(Debug)]
@@ -115,7 +116,8 @@ impl fmt::Display for ReinitError {
 impl std::error::Error for ReinitError {}
 
 /// Gives a process forked after [`init`](fn@crate::init) a pipeline of its own: a new export
-/// thread and queue with the parent's configuration. Call it in the child, early, once; the
+/// thread and queue with the parent's configuration, and a resource with the child's own
+/// `process.pid` and `service.instance.id`. Call it in the child, early, once; the
 /// guard the child inherited then flushes and shuts down this pipeline. Spans the child made
 /// before the call are counted as dropped. Calling it again in the same child does nothing.
 ///
@@ -140,11 +142,11 @@ impl std::error::Error for ReinitError {}
 /// ```
 pub fn reinit_after_fork() -> Result<(), ReinitError> {
     let pid = std::process::id();
-    let (settings, custom) = match RECIPE.try_lock() {
+    let (mut settings, custom, parent) = match RECIPE.try_lock() {
         Ok(recipe) => match &*recipe {
             None => return Err(ReinitError::NotInitialised),
             Some(recipe) if recipe.pid == pid => return Err(ReinitError::NotForked),
-            Some(recipe) => (recipe.settings.clone(), recipe.custom),
+            Some(recipe) => (recipe.settings.clone(), recipe.custom, recipe.pid),
         },
         Err(TryLockError::Poisoned(_) | TryLockError::WouldBlock) => {
             return Err(ReinitError::Busy);
@@ -159,6 +161,7 @@ pub fn reinit_after_fork() -> Result<(), ReinitError> {
     if child.as_ref().is_some_and(|child| child.pid == pid) {
         return Ok(());
     }
+    refresh_after_fork(&mut settings.resource, parent);
     let (pipeline, worker) = super::start_pipeline(&settings, super::exporter_specs(&settings));
     *child = Some(ChildPipeline {
         pid,

@@ -4,8 +4,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use opentelemetry::KeyValue;
-use opentelemetry_sdk::Resource;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 use crate::bridge::BridgeLayer;
@@ -13,6 +11,7 @@ use crate::config::{Config, ExporterKind, ServiceDefaults, Settings};
 use crate::engine::pipeline::{self, Pipeline};
 use crate::export::{ExporterCounters, ExporterSpec, ExporterStats, Worker, WorkerHandle};
 use crate::logging;
+use crate::resource::Machine;
 
 mod flush;
 mod fork;
@@ -58,7 +57,7 @@ pub(crate) fn service_start(defaults: ServiceDefaults) -> ServiceGuard {
 }
 
 fn start(config: Config, defaults: ServiceDefaults) -> Guard {
-    let resolved = config.resolve(&crate::config::process_env, defaults);
+    let resolved = config.resolve(&crate::config::process_env, &Machine::this(), defaults);
     let settings = resolved.settings;
     if ACTIVE.swap(true, Ordering::AcqRel) {
         tracing::warn!(
@@ -184,15 +183,7 @@ fn start_pipeline(
         return (pipeline::install(new_pipeline(false)), None);
     }
     let pipeline = pipeline::install(new_pipeline(true));
-    let resource = Resource::builder_empty()
-        .with_attributes(
-            settings
-                .resource
-                .iter()
-                .map(|(k, v)| KeyValue::new(k.clone(), v.clone())),
-        )
-        .build();
-    match Worker::spawn(pipeline, specs, resource, settings.batch) {
+    match Worker::spawn(pipeline, specs, settings.resource.to_sdk(), settings.batch) {
         Ok((worker, warnings)) => {
             for warning in warnings {
                 tracing::warn!(target: "traced", "{warning}");
