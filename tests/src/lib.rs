@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod captured;
+pub mod collector;
 pub mod examples;
 pub mod fault;
 pub mod peer;
@@ -15,5 +16,6 @@ pub mod spans;
 pub mod traces;
 
 pub use app::{App, Line, MAIN_RETURNING, Output, Running};
+pub use collector::Collector;
 pub use receiver::{Behavior, Receiver, Reply, Request, refused_endpoint};
 pub use spans::{AttrValue, ReceivedSpan, attributes, hex};
