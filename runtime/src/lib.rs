@@ -69,6 +69,8 @@ pub mod propagation;
     reason = "the OTLP writer and resource detection use it (in progress)"
 )]
 mod resource;
+#[expect(dead_code, reason = "the export thread sends with it (in progress)")]
+mod sender;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod w3c;

@@ -42,13 +42,16 @@ mod sampler;
 mod summary;
 mod tls;
 
-use tls::TlsFiles;
-
 pub use crate::engine::{Limits, RootSampler, Sampler};
 pub use crate::w3c::Propagators;
 pub use builder::Config;
 pub(crate) use env::process_env;
 pub(crate) use exporter::BoxedExporter;
+#[cfg(all(test, feature = "tls"))]
+pub(crate) use tls::ClientIdentity;
+#[cfg(feature = "tls")]
+pub(crate) use tls::PemFile;
+pub(crate) use tls::TlsFiles;
 
 /// Which exporter receives finished spans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
