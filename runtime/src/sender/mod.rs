@@ -205,11 +205,7 @@ fn build_client(
     env: &dyn Fn(&str) -> Option<String>,
     warnings: &mut Vec<String>,
 ) -> Result<Client, String> {
-    let tls = if origin.is_https() {
-        Some(tls_config(settings)?)
-    } else {
-        None
-    };
+    let tls = tls_config(settings, &origin)?;
     let proxy = match proxy::route(&origin, env, warnings) {
         proxy::Route::Direct => None,
         proxy::Route::Proxy { url, var } => {
@@ -233,18 +229,23 @@ fn build_client(
     ))
 }
 
+/// Set for `http://` endpoints too, so that an `https://` proxy is verified like a collector
+/// (the configuration keeps TLS files for `https://` endpoints only).
 #[cfg(feature = "tls")]
-fn tls_config(settings: &OtlpSettings) -> Result<Tls, String> {
-    tls::tls_config(&settings.tls)
+fn tls_config(settings: &OtlpSettings, _: &Origin) -> Result<Option<Tls>, String> {
+    tls::tls_config(&settings.tls).map(Some)
 }
 
 #[cfg(not(feature = "tls"))]
-fn tls_config(_: &OtlpSettings) -> Result<Tls, String> {
-    Err(
-        "the OTLP endpoint is `https://` but traced was built without its `tls` feature: \
-         every export will fail"
-            .to_owned(),
-    )
+fn tls_config(_: &OtlpSettings, origin: &Origin) -> Result<Option<Tls>, String> {
+    if origin.is_https() {
+        return Err(
+            "the OTLP endpoint is `https://` but traced was built without its `tls` feature: \
+             every export will fail"
+                .to_owned(),
+        );
+    }
+    Ok(None)
 }
 
 /// The configured headers, less those the protocol sets (a second `Content-Type` would make

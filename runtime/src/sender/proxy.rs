@@ -4,6 +4,10 @@
 //!
 //! Decided once per sender, for its one endpoint. Proxy URLs may carry credentials, so neither
 //! a value nor a part of it is ever echoed.
+//!
+//! One difference from reqwest remains: ureq reaches an `http://` endpoint through an HTTP
+//! proxy with a `CONNECT` tunnel, where reqwest sends the request in absolute form; a proxy
+//! that allows `CONNECT` to port 443 only (squid's default) refuses other ports.
 
 use super::origin::Origin;
 

@@ -188,3 +188,53 @@ fn https_without_the_tls_feature_fails_fast() {
     ));
     assert!(start.elapsed() < Duration::from_millis(100));
 }
+
+#[test]
+fn sends_from_inside_any_runtime_and_opens_no_spans() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    struct Count(Arc<AtomicUsize>);
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Count {
+        fn on_new_span(
+            &self,
+            _: &tracing::span::Attributes<'_>,
+            _: &tracing::span::Id,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+        fn on_event(&self, _: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn assert_send<T: Send>(_: &T) {}
+    let server = Server::start(|_| respond(200, &[], b""));
+    let mut sender = sender(&server.url());
+    assert_send(&sender);
+    let seen = Arc::new(AtomicUsize::new(0));
+    let subscriber = tracing_subscriber::registry().with(Count(seen.clone()));
+    tracing::subscriber::with_default(subscriber, || {
+        let current = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let outcome = current.block_on(async { sender.send(b"current", in_secs(5.0)) });
+        assert_eq!(outcome, delivered());
+    });
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        0,
+        "no spans, no tracing events"
+    );
+    let multi = tokio::runtime::Runtime::new().expect("runtime");
+    let outcome = multi.block_on(async move {
+        tokio::task::spawn_blocking(move || sender.send(b"multi", in_secs(5.0)))
+            .await
+            .expect("task")
+    });
+    assert_eq!(outcome, delivered());
+    assert_eq!(server.received().len(), 2);
+}
