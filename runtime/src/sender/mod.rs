@@ -103,7 +103,11 @@ impl Sender {
             Some(origin) => build_client(settings, origin, env, &mut warnings),
             None => Err("the OTLP endpoint is not a valid http(s) URL".to_owned()),
         };
+        // The configuration already reported an `https://` endpoint in a build without TLS.
+        let reported = !cfg!(feature = "tls")
+            && Origin::of(&settings.endpoint).is_some_and(|origin| origin.is_https());
         if let Err(reason) = &client
+            && !reported
             && !warnings.contains(reason)
         {
             warnings.push(reason.clone());
@@ -119,6 +123,8 @@ impl Sender {
 
     /// Posts `body` (an OTLP protobuf request), gzip-compressed if configured, retrying per
     /// OTLP/HTTP until it is delivered, fails for good, or `deadline` comes; returns by then.
+    /// The caller's deadline is the batch's start plus the configured timeout
+    /// (`OtlpSettings::timeout`), which bounds the whole export of the batch.
     pub(crate) fn send(&mut self, body: &[u8], deadline: Instant) -> Outcome {
         let client = match &self.client {
             Ok(client) => client,
