@@ -121,7 +121,8 @@ fn connection_refused_is_retried_until_the_deadline() {
     assert!(attempts >= 5, "{attempts}");
     let last = last.expect("a reason");
     assert!(last.starts_with("connection failed: "), "{last}");
-    // It stops when the next wait would end past the deadline (backoff at most 40 ms).
+    // It stops when the next wait would end past the deadline (backoff at most 40 ms); the
+    // upper bound leaves room for a loaded machine.
     assert!(elapsed >= Duration::from_millis(250), "{elapsed:?}");
-    assert!(elapsed <= Duration::from_millis(320), "{elapsed:?}");
+    assert!(elapsed <= Duration::from_millis(400), "{elapsed:?}");
 }
