@@ -65,6 +65,8 @@ mod init;
 mod logging;
 pub mod propagation;
 mod resource;
+#[expect(dead_code, reason = "the export thread sends with it (in progress)")]
+mod sender;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod w3c;

@@ -1,6 +1,7 @@
 //! [`Config`], the code equivalent of every environment variable (OpenTelemetry SDK environment
 //! variables, Implementation guidelines: each "MUST have a direct code configuration equivalent").
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::exporter::BoxedExporter;
@@ -43,6 +44,9 @@ pub struct Config {
     pub(super) otlp_headers: Vec<(String, String)>,
     pub(super) otlp_timeout: Option<Duration>,
     pub(super) otlp_compression: Option<Compression>,
+    pub(super) otlp_certificate: Option<PathBuf>,
+    pub(super) otlp_client_certificate: Option<PathBuf>,
+    pub(super) otlp_client_key: Option<PathBuf>,
     pub(super) sampler: Option<Sampler>,
     pub(super) propagators: Option<Propagators>,
     pub(super) schedule_delay: Option<Duration>,
@@ -218,6 +222,52 @@ impl Config {
     /// ```
     pub fn otlp_compression(mut self, compression: Compression) -> Self {
         self.otlp_compression = Some(compression);
+        self
+    }
+
+    /// A PEM file of the CAs trusted for an `https://` collector
+    /// (`OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE`, `OTEL_EXPORTER_OTLP_CERTIFICATE`): they replace
+    /// the system's roots. A file that cannot be read or holds no certificate is reported at
+    /// startup and every export fails (never a fallback to the system's roots). Needs the `tls`
+    /// feature; ignored, with a warning, for an `http://` endpoint.
+    ///
+    /// ```
+    /// let config = traced::Config::new()
+    ///     .otlp_endpoint("https://collector.internal:4318/v1/traces")
+    ///     .otlp_certificate("/etc/otel/ca.pem");
+    /// ```
+    pub fn otlp_certificate(mut self, path: impl Into<PathBuf>) -> Self {
+        self.otlp_certificate = Some(path.into());
+        self
+    }
+
+    /// A PEM file of the client's certificate chain, for collectors that require mutual TLS
+    /// (`OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE`, `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`).
+    /// Goes with [`otlp_client_key`](Self::otlp_client_key): one without the other is reported
+    /// and no client certificate is sent. Needs the `tls` feature.
+    ///
+    /// ```
+    /// let config = traced::Config::new()
+    ///     .otlp_endpoint("https://collector.internal:4318/v1/traces")
+    ///     .otlp_client_certificate("/etc/otel/client.pem")
+    ///     .otlp_client_key("/etc/otel/client-key.pem");
+    /// ```
+    pub fn otlp_client_certificate(mut self, path: impl Into<PathBuf>) -> Self {
+        self.otlp_client_certificate = Some(path.into());
+        self
+    }
+
+    /// A PEM file of the private key of [`otlp_client_certificate`](Self::otlp_client_certificate)
+    /// (`OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY`, `OTEL_EXPORTER_OTLP_CLIENT_KEY`): PKCS#8, PKCS#1
+    /// or SEC1. Its content is never logged. Needs the `tls` feature.
+    ///
+    /// ```
+    /// let config = traced::Config::new()
+    ///     .otlp_client_certificate("/etc/otel/client.pem")
+    ///     .otlp_client_key("/etc/otel/client-key.pem");
+    /// ```
+    pub fn otlp_client_key(mut self, path: impl Into<PathBuf>) -> Self {
+        self.otlp_client_key = Some(path.into());
         self
     }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::env::{Env, MAX_DURATION, echo, list, one_of};
 use super::pairs::{BadEntry, dedupe, parse_pairs};
+use super::tls::{CodeTls, resolve_tls};
 use super::{Compression, ExporterKind, OtlpSettings};
 
 pub(crate) const EXPORTER_VAR: &str = "OTEL_TRACES_EXPORTER";
@@ -53,6 +54,7 @@ pub(crate) struct CodeExport {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) compression: Option<Compression>,
+    pub(crate) tls: CodeTls,
 }
 
 /// The exporter and, when it is OTLP, its settings. Without an exporter from code or
@@ -108,11 +110,14 @@ pub(crate) fn resolve_export(
                 .find_map(|var| env.choice(var, &COMPRESSIONS))
         })
         .unwrap_or(Compression::None);
+    let endpoint = endpoint.unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned());
+    let tls = resolve_tls(env, code.tls, &endpoint);
     let otlp = OtlpSettings {
-        endpoint: endpoint.unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned()),
+        endpoint,
         headers,
         timeout,
         compression,
+        tls,
     };
     (kind, Some(otlp))
 }

@@ -25,6 +25,7 @@
 //! | `OTEL_EXPORTER_OTLP_{TRACES_,}HEADERS`, `…TIMEOUT`, `…COMPRESSION`, `…PROTOCOL` | none, 10000 ms (0: no limit), `none`, `http/protobuf` | `endpoint.rs` |
 //! | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | `parentbased_always_on`, 1.0 | `sampler.rs` |
 //! | `OTEL_PROPAGATORS` | `tracecontext,baggage` | `propagators.rs` |
+//! | `OTEL_EXPORTER_OTLP_{TRACES_,}CERTIFICATE`, `…CLIENT_CERTIFICATE`, `…CLIENT_KEY` | the system's roots, no client certificate | `tls.rs` |
 //! | `OTEL_BSP_SCHEDULE_DELAY`, `…MAX_QUEUE_SIZE`, `…MAX_EXPORT_BATCH_SIZE`, `…EXPORT_TIMEOUT` | 5000 ms, 2048, 512, 30000 ms | `batch.rs` |
 //! | `OTEL_{SPAN_,}ATTRIBUTE_VALUE_LENGTH_LIMIT`, `OTEL_{SPAN_,}ATTRIBUTE_COUNT_LIMIT` | 4096 (a deviation from the spec's infinity), 128 | `batch.rs` |
 //! | `TRACED_LOG_FORMAT`, `RUST_LOG` | `json`, `info` | `resolve.rs` |
@@ -48,6 +49,7 @@ mod resolve;
 mod resource;
 mod sampler;
 mod summary;
+mod tls;
 
 pub use crate::engine::{Limits, RootSampler, Sampler};
 pub use crate::resource::ResourceDetector;
@@ -55,6 +57,11 @@ pub use crate::w3c::Propagators;
 pub use builder::Config;
 pub(crate) use env::process_env;
 pub(crate) use exporter::BoxedExporter;
+#[cfg(all(test, feature = "tls"))]
+pub(crate) use tls::ClientIdentity;
+#[cfg(feature = "tls")]
+pub(crate) use tls::PemFile;
+pub(crate) use tls::TlsFiles;
 
 /// Which exporter receives finished spans (`OTEL_TRACES_EXPORTER`, or [`Config::exporter`]).
 ///
@@ -142,6 +149,8 @@ pub struct OtlpSettings {
     pub timeout: Duration,
     /// Request body compression.
     pub compression: Compression,
+    /// CA and client certificate files for an `https://` endpoint.
+    pub(crate) tls: TlsFiles,
 }
 
 /// Settings of the batching export thread (`OTEL_BSP_*`; in code, [`Config::schedule_delay`],

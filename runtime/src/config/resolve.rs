@@ -8,6 +8,7 @@ use super::exporter::BoxedExporter;
 use super::propagators::resolve_propagators;
 use super::resource::{CodeResource, complete_resource, resolve_resource};
 use super::sampler::resolve_sampler;
+use super::tls::CodeTls;
 use super::{Config, LogFormat, ServiceDefaults, Settings};
 use crate::resource::{Machine, detect};
 
@@ -67,6 +68,11 @@ impl Config {
                 headers: self.otlp_headers,
                 timeout: self.otlp_timeout,
                 compression: self.otlp_compression,
+                tls: CodeTls {
+                    certificate: self.otlp_certificate,
+                    client_certificate: self.otlp_client_certificate,
+                    client_key: self.otlp_client_key,
+                },
             },
         );
         let sampler = resolve_sampler(&mut env, self.sampler);

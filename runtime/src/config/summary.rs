@@ -12,6 +12,7 @@ use super::endpoint::mask_userinfo;
 use super::env::MAX_DURATION;
 use super::resource::{SERVICE_NAME, SERVICE_VERSION, UNKNOWN_SERVICE};
 use super::sampler::describe;
+use super::tls;
 use super::{Compression, Config, ExporterKind, OtlpSettings, Settings};
 
 impl Settings {
@@ -58,6 +59,7 @@ impl Settings {
                 compression_name(otlp.compression),
                 duration(otlp.timeout),
             );
+            line.push_str(&tls::describe(&otlp.tls));
         }
         let p = self.propagators;
         let propagators: Vec<&str> = [(p.tracecontext, "tracecontext"), (p.baggage, "baggage")]
@@ -119,6 +121,7 @@ impl fmt::Debug for OtlpSettings {
             .field("headers", &masked_names(&self.headers))
             .field("timeout", &self.timeout)
             .field("compression", &self.compression)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -146,6 +149,9 @@ impl fmt::Debug for Config {
             .field("otlp_headers", &headers)
             .field("otlp_timeout", &self.otlp_timeout)
             .field("otlp_compression", &self.otlp_compression)
+            .field("otlp_certificate", &self.otlp_certificate)
+            .field("otlp_client_certificate", &self.otlp_client_certificate)
+            .field("otlp_client_key", &self.otlp_client_key)
             .field("sampler", &self.sampler)
             .field("propagators", &self.propagators)
             .field("schedule_delay", &self.schedule_delay)
