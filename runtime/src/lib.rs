@@ -63,6 +63,7 @@ mod export;
 pub mod http;
 mod init;
 mod logging;
+mod otlp;
 pub mod propagation;
 #[expect(
     dead_code,
