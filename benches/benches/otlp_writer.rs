@@ -40,7 +40,7 @@ fn main() {
                     black_box(body);
                 }));
                 round += 1;
-                if round % ROUNDS_PER_REQUEST == 0 {
+                if round.is_multiple_of(ROUNDS_PER_REQUEST) {
                     black_box(fixture.finish(|body| {
                         black_box(body);
                     }));

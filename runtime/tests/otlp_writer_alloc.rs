@@ -66,22 +66,25 @@ fn no_allocation_per_span_once_the_buffer_has_grown() {
         ("every field", OtlpWriterFixture::everything(64 << 10)),
     ];
     for (shape, mut fixture) in shapes {
+        let start = allocations();
         let mut warm_up = 0;
         for _ in 0..2_000 {
             warm_up += fixture.encode(|_| {}).requests;
         }
         assert!(warm_up >= 3, "{shape}: {warm_up} requests to warm up");
+        // The count works: growing the buffer allocated.
+        assert!(allocations() > start, "{shape}");
 
         let before = allocations();
         let (mut requests, mut spans, mut bytes) = (0, 0, 0);
-        for round in 1..=20_000 {
+        for round in 1..=20_000_u32 {
             let encoded = fixture.encode(|_| {});
             assert_eq!(encoded.too_large, 0);
             requests += encoded.requests;
             spans += encoded.spans;
             bytes += encoded.bytes;
             // Now and then a request finished before it is full, as after an export interval.
-            if round % 1_000 == 0 {
+            if round.is_multiple_of(1_000) {
                 bytes += fixture.finish(|_| {});
                 requests += 1;
             }

@@ -87,7 +87,7 @@ fn run_writer(fixture: &mut traced::__private::OtlpWriterFixture, iterations: u6
     let mut bytes = 0;
     for i in 1..=iterations {
         bytes += fixture.encode(|_| {}).bytes;
-        if i % 256 == 0 {
+        if i.is_multiple_of(256) {
             bytes += fixture.finish(|_| {});
         }
     }

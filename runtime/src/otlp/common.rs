@@ -1,10 +1,8 @@
 //! The messages every signal shares (opentelemetry-proto `common/v1/common.proto`,
 //! `resource/v1/resource.proto`): `AnyValue`, `KeyValue`, `Resource`, `InstrumentationScope`.
 
-use super::wire::{
-    WireType, len_field_len, put_len_prefix, put_message_field, put_str_field, put_tag, put_varint,
-    str_field_len, tag_len, varint_len,
-};
+use super::wire::WireType::{self, Len};
+use super::wire::{Out, encode, len_field_len, str_field_len, tag, tag_len, varint_len};
 use crate::engine::AttrValue;
 use crate::resource::{Resource, ResourceValue};
 
@@ -19,6 +17,8 @@ const ARRAY_VALUES: u32 = 1;
 // common.proto, `KeyValue`.
 const KEY_VALUE_KEY: u32 = 1;
 const KEY_VALUE_VALUE: u32 = 2;
+const KEY_TAG: u8 = tag(KEY_VALUE_KEY, Len) as u8;
+const VALUE_TAG: u8 = tag(KEY_VALUE_VALUE, Len) as u8;
 // resource.proto, `Resource.attributes`.
 const RESOURCE_ATTRIBUTES: u32 = 1;
 // common.proto, `InstrumentationScope`.
@@ -76,33 +76,31 @@ impl Any<'_> {
     }
 
     #[inline]
-    pub(crate) fn put(self, buf: &mut Vec<u8>) {
+    pub(crate) fn put(self, out: &mut Out<'_>) {
         match self {
-            Any::Str(s) => {
-                put_len_prefix(buf, ANY_STRING, s.len());
-                buf.extend_from_slice(s.as_bytes());
-            }
+            Any::Str(s) => out.bytes_field(ANY_STRING, s.as_bytes()),
             Any::Bool(b) => {
-                put_tag(buf, ANY_BOOL, WireType::Varint);
-                buf.push(u8::from(b));
+                out.tag(ANY_BOOL, WireType::Varint);
+                out.byte(u8::from(b));
             }
             Any::I64(i) => {
                 // int64: two's complement as a 64-bit varint (ten bytes when negative).
-                put_tag(buf, ANY_INT, WireType::Varint);
-                put_varint(buf, i as u64);
+                out.tag(ANY_INT, WireType::Varint);
+                out.varint(i as u64);
             }
-            Any::F64(f) => {
-                put_tag(buf, ANY_DOUBLE, WireType::I64);
-                buf.extend_from_slice(&f.to_bits().to_le_bytes());
-            }
-            Any::StrArray(items) => {
-                put_len_prefix(buf, ANY_ARRAY, array_len(items));
-                for item in items {
-                    put_len_prefix(buf, ARRAY_VALUES, Any::Str(item).len());
-                    Any::Str(item).put(buf);
-                }
-            }
+            Any::F64(f) => out.fixed64_field(ANY_DOUBLE, f.to_bits()),
+            Any::StrArray(items) => put_str_array(out, items),
         }
+    }
+}
+
+/// Resource values only: kept out of line, so that writing a scalar inlines.
+#[cold]
+fn put_str_array(out: &mut Out<'_>, items: &[String]) {
+    out.len_prefix(ANY_ARRAY, array_len(items));
+    for item in items {
+        out.len_prefix(ARRAY_VALUES, Any::Str(item).len());
+        out.bytes_field(ANY_STRING, item.as_bytes());
     }
 }
 
@@ -129,23 +127,40 @@ pub(crate) fn key_value_field_len(field: u32, key: &str, value: Any<'_>) -> usiz
 
 /// Writes one element of a `repeated KeyValue` field.
 #[inline]
-pub(crate) fn put_key_value_field(buf: &mut Vec<u8>, field: u32, key: &str, value: Any<'_>) {
-    put_len_prefix(buf, field, key_value_len(key, value));
-    put_str_field(buf, KEY_VALUE_KEY, key);
-    put_len_prefix(buf, KEY_VALUE_VALUE, value.len());
-    value.put(buf);
+pub(crate) fn put_key_value_field(out: &mut Out<'_>, field: u32, key: &str, value: Any<'_>) {
+    let value_len = value.len();
+    let len = str_field_len(KEY_VALUE_KEY, key) + len_field_len(KEY_VALUE_VALUE, value_len);
+    if len < 0x80 && field < 16 && !key.is_empty() {
+        // The common case, in few writes: every length inside is shorter, so each is a byte.
+        out.array([tag(field, Len) as u8, len as u8, KEY_TAG, key.len() as u8]);
+        out.raw(key.as_bytes());
+        out.array([VALUE_TAG, value_len as u8]);
+    } else {
+        out.len_prefix(field, len);
+        out.str_field(KEY_VALUE_KEY, key);
+        out.len_prefix(KEY_VALUE_VALUE, value_len);
+    }
+    value.put(out);
 }
 
 /// The `resource` field (`field`) of a `ResourceSpans` or `ResourceLogs`, written once per
 /// writer. The message is written even without attributes, as the SDK's exporters do.
 pub(crate) fn resource_field(field: u32, resource: &Resource) -> Vec<u8> {
-    let mut buf = Vec::new();
-    put_message_field(&mut buf, field, |body| {
-        for (key, value) in &resource.attributes {
-            put_key_value_field(body, RESOURCE_ATTRIBUTES, key, Any::from(value));
+    let attributes = || {
+        resource
+            .attributes
+            .iter()
+            .map(|(key, value)| (key.as_str(), Any::from(value)))
+    };
+    let len = attributes()
+        .map(|(key, value)| key_value_field_len(RESOURCE_ATTRIBUTES, key, value))
+        .sum();
+    encode(len_field_len(field, len), |out| {
+        out.len_prefix(field, len);
+        for (key, value) in attributes() {
+            put_key_value_field(out, RESOURCE_ATTRIBUTES, key, value);
         }
-    });
-    buf
+    })
 }
 
 /// The instrumentation scope: the library that made the telemetry.
@@ -163,12 +178,12 @@ pub(crate) const TRACED_SCOPE: Scope = Scope {
 
 /// The `scope` field (`field`) of a `ScopeSpans` or `ScopeLogs`, written once per writer.
 pub(crate) fn scope_field(field: u32, scope: Scope) -> Vec<u8> {
-    let mut buf = Vec::new();
-    put_message_field(&mut buf, field, |body| {
-        put_str_field(body, SCOPE_NAME, scope.name);
-        put_str_field(body, SCOPE_VERSION, scope.version);
-    });
-    buf
+    let len = str_field_len(SCOPE_NAME, scope.name) + str_field_len(SCOPE_VERSION, scope.version);
+    encode(len_field_len(field, len), |out| {
+        out.len_prefix(field, len);
+        out.str_field(SCOPE_NAME, scope.name);
+        out.str_field(SCOPE_VERSION, scope.version);
+    })
 }
 
 #[cfg(test)]
@@ -191,9 +206,7 @@ mod tests {
     }
 
     fn decode(value: Any<'_>) -> AnyValue {
-        let mut buf = Vec::new();
-        value.put(&mut buf);
-        assert_eq!(buf.len(), value.len());
+        let buf = encode(value.len(), |out| value.put(out));
         let decoded = AnyValue::decode(buf.as_slice()).unwrap();
         assert_eq!(decoded.encode_to_vec(), buf, "canonical");
         decoded
@@ -201,7 +214,7 @@ mod tests {
 
     #[test]
     fn defaults_inside_the_oneof_are_present() {
-        let value = |v| Some(v);
+        let value = Some;
         assert_eq!(decode(Any::I64(0)).value, value(Value::IntValue(0)));
         assert_eq!(
             decode(Any::Bool(false)).value,

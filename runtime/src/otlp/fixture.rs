@@ -58,9 +58,9 @@ impl WriterFixture {
         WriterFixture::new(vec![root, child], max_body)
     }
 
-    /// One span with every field: a remote parent and a `tracestate`, ten attributes (more
-    /// than a record holds inline), dropped attributes, an exception event, two links and an
-    /// error status.
+    /// Two spans with every field: a remote parent and a `tracestate`, ten attributes (more
+    /// than a record holds inline), dropped attributes, an exception event and another, two
+    /// links and an error status; the second is the first's child.
     pub fn everything(max_body: usize) -> WriterFixture {
         let mut span = benchmark_span(&ROOT_CODE, "GET /orders/{id}", 1);
         span.kind = SpanKind::Server;
@@ -92,7 +92,9 @@ impl WriterFixture {
             time: start,
             attrs: Vec::new(),
         });
-        WriterFixture::new(vec![span], max_body)
+        let mut child = span.clone();
+        child.parent_is_remote = false;
+        WriterFixture::new(vec![span, child], max_body)
     }
 
     fn new(records: Vec<SpanRecord>, max_body: usize) -> WriterFixture {

@@ -2,8 +2,10 @@
 //! no allocation per span once the buffer has grown to the usual request.
 //!
 //! `wire` has the protobuf primitives, `common` the messages every signal shares, `request`
-//! the export request's envelope and its cap; `span` and `traces` are the traces signal.
+//! the export request's envelope and its cap, `code` the `code.*` attributes encoded once per
+//! call site; `span` and `traces` are the traces signal.
 
+mod code;
 mod common;
 pub(crate) mod fixture;
 mod request;

@@ -36,7 +36,10 @@ use crate::w3c::TraceState;
 // not depend on; its file is compiled in again here, unchanged, as the reference.
 #[path = "../export/convert.rs"]
 #[allow(dead_code, reason = "only `span_data` and `Strings` are the reference")]
-#[allow(clippy::duplicate_mod, reason = "a second, test-only copy is the point")]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "a second, test-only copy is the point"
+)]
 mod sdk_convert;
 
 static CODE: CodeLocation = CodeLocation {

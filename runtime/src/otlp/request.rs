@@ -13,7 +13,7 @@
 //! resource, the scope) is written right-aligned into that gap, so nothing is moved.
 
 use super::common::{Scope, resource_field, scope_field};
-use super::wire::{WireType, len_field_len, put_len_prefix, put_varint_at, tag, varint_len};
+use super::wire::{Out, len_field_len, varint_len};
 use crate::resource::Resource;
 
 /// The default cap on a request body, before compression. Smaller than the specification's
@@ -50,8 +50,11 @@ pub(crate) enum Push {
 /// A request under construction.
 #[derive(Debug)]
 pub(crate) struct Envelope {
-    /// `gap` bytes for the prefix, then the items.
+    /// `gap` bytes for the prefix, then the items up to `end`. Every byte of it is
+    /// initialised once, when the buffer grows, so writing a span does not zero its bytes
+    /// first: the buffer's length is its size, and `end` the request's.
     buf: Vec<u8>,
+    end: usize,
     gap: usize,
     /// `resource_{spans,logs}.resource`, encoded once.
     resource: Vec<u8>,
@@ -74,6 +77,7 @@ impl Envelope {
         let gap = 1 + len + resource.len() + 1 + len + scope.len();
         Envelope {
             buf: vec![0; gap],
+            end: gap,
             gap,
             resource,
             scope,
@@ -90,22 +94,23 @@ impl Envelope {
 
     /// Offers an item whose message is `len` bytes long; `write` writes exactly that message.
     #[inline]
-    pub(crate) fn push(&mut self, len: usize, write: impl FnOnce(&mut Vec<u8>)) -> Push {
+    pub(crate) fn push(&mut self, len: usize, write: impl FnOnce(&mut Out<'_>)) -> Push {
         let field = len_field_len(SCOPE_ITEMS, len);
         if self.body_len(field) > self.max_body {
             return Push::TooLarge;
         }
-        let items = self.buf.len() - self.gap;
-        if self.body_len(items + field) > self.max_body {
+        let start = self.end;
+        if self.body_len(start - self.gap + field) > self.max_body {
             return Push::Full;
         }
-        if self.buf.capacity() - self.buf.len() < field {
-            self.grow(field);
+        if self.buf.len() - start < field {
+            self.grow(start + field);
         }
-        let start = self.buf.len();
-        put_len_prefix(&mut self.buf, SCOPE_ITEMS, len);
-        write(&mut self.buf);
-        debug_assert_eq!(self.buf.len() - start, field, "an item's length is exact");
+        self.end = start + field;
+        let mut out = Out::new(&mut self.buf[start..self.end]);
+        out.len_prefix(SCOPE_ITEMS, len);
+        write(&mut out);
+        debug_assert_eq!(out.written(), field, "an item's length is exact");
         self.items += 1;
         Push::Appended
     }
@@ -117,18 +122,16 @@ impl Envelope {
         if self.items == 0 {
             return None;
         }
-        let items = self.buf.len() - self.gap;
+        let items = self.end - self.gap;
         let scope_len = self.scope.len() + items;
         let resource_len = self.resource.len() + len_field_len(RESOURCE_SCOPE, scope_len);
         let start = self.gap - (self.body_len(items) - items);
-        let out = &mut self.buf[start..self.gap];
-        let mut at = put_varint_at(out, 0, tag(REQUEST_RESOURCE, WireType::Len));
-        at = put_varint_at(out, at, resource_len as u64);
-        out[at..at + self.resource.len()].copy_from_slice(&self.resource);
-        at += self.resource.len();
-        at = put_varint_at(out, at, tag(RESOURCE_SCOPE, WireType::Len));
-        at = put_varint_at(out, at, scope_len as u64);
-        out[at..].copy_from_slice(&self.scope);
+        let mut out = Out::new(&mut self.buf[start..self.gap]);
+        out.len_prefix(REQUEST_RESOURCE, resource_len);
+        out.raw(&self.resource);
+        out.len_prefix(RESOURCE_SCOPE, scope_len);
+        out.raw(&self.scope);
+        debug_assert_eq!(out.written(), self.gap - start);
         Some(Request {
             start,
             envelope: self,
@@ -142,14 +145,15 @@ impl Envelope {
         len_field_len(REQUEST_RESOURCE, self.resource.len() + scope)
     }
 
-    /// Makes room for `field` more bytes: doubling, but never past what the cap needs.
+    /// Makes the buffer at least `needed` bytes long: doubling, but never past what the cap
+    /// needs.
     #[cold]
-    fn grow(&mut self, field: usize) {
-        let needed = self.buf.len() + field;
-        let target = (self.buf.capacity() * 2)
+    fn grow(&mut self, needed: usize) {
+        let target = (self.buf.len() * 2)
             .max(needed)
             .min(self.gap + self.max_body);
         self.buf.reserve_exact(target - self.buf.len());
+        self.buf.resize(target, 0);
     }
 
     /// Starts the next request in the same buffer, shrinking it after an outlier: a buffer
@@ -160,11 +164,12 @@ impl Envelope {
         } else {
             (self.usual * 7 + body) / 8
         };
-        self.buf.truncate(self.gap);
+        self.end = self.gap;
         self.items = 0;
         let usual = self.usual.max(MIN_RETAINED);
-        if self.buf.capacity() - self.gap > 4 * usual {
-            self.buf.shrink_to(self.gap + 2 * usual);
+        if self.buf.len() - self.gap > 4 * usual {
+            self.buf.truncate(self.gap + 2 * usual);
+            self.buf.shrink_to_fit();
         }
     }
 
@@ -186,7 +191,7 @@ pub(crate) struct Request<'a> {
 impl Request<'_> {
     /// The encoded `Export*ServiceRequest`, at most the writer's `max_body` bytes.
     pub(crate) fn body(&self) -> &[u8] {
-        &self.envelope.buf[self.start..]
+        &self.envelope.buf[self.start..self.envelope.end]
     }
 
     /// The number of spans or log records in it.
@@ -197,7 +202,7 @@ impl Request<'_> {
 
 impl Drop for Request<'_> {
     fn drop(&mut self) {
-        let body = self.envelope.buf.len() - self.start;
+        let body = self.envelope.end - self.start;
         self.envelope.reset(body);
     }
 }

@@ -7,10 +7,9 @@
 //! "semantically required" (`Span.start_time_unix_nano`).
 
 use super::common::{Any, key_value_field_len, put_key_value_field};
+use super::wire::WireType::{self, Len};
 use super::wire::{
-    fixed32_field_len, fixed64_field_len, len_field_len, put_bytes_field, put_fixed32_field,
-    put_fixed64_field, put_len_prefix, put_str_field, put_varint_field, str_field_len,
-    varint_field_len,
+    Out, fixed32_field_len, fixed64_field_len, len_field_len, str_field_len, tag, varint_field_len,
 };
 use crate::engine::SpanKind;
 use crate::engine::clock::Anchor;
@@ -25,7 +24,7 @@ const SPAN_NAME: u32 = 5;
 const SPAN_KIND: u32 = 6;
 const SPAN_START: u32 = 7;
 const SPAN_END: u32 = 8;
-const SPAN_ATTRIBUTES: u32 = 9;
+pub(crate) const SPAN_ATTRIBUTES: u32 = 9;
 const SPAN_DROPPED_ATTRIBUTES: u32 = 10;
 const SPAN_EVENTS: u32 = 11;
 const SPAN_LINKS: u32 = 13;
@@ -48,11 +47,6 @@ const STATUS_CODE_ERROR: u64 = 2;
 // parent, or the linked span, is remote) is known. We always know it.
 const CONTEXT_HAS_IS_REMOTE: u32 = 0x100;
 const CONTEXT_IS_REMOTE: u32 = 0x200;
-
-// `code.*` attributes (OpenTelemetry semantic conventions, "Code"), written first.
-const CODE_FUNCTION: &str = "code.function.name";
-const CODE_FILE: &str = "code.file.path";
-const CODE_LINE: &str = "code.line.number";
 
 const TRACE_ID_FIELD: usize = len_field_len(SPAN_TRACE_ID, 16);
 const SPAN_ID_FIELD: usize = len_field_len(SPAN_SPAN_ID, 8);
@@ -77,9 +71,9 @@ impl Times {
     }
 }
 
-/// The bytes of the `Span` message of `record`.
+/// The bytes of the `Span` message of `record`, whose `code.*` attributes are `code`.
 #[inline]
-pub(crate) fn span_len(record: &SpanRecord) -> usize {
+pub(crate) fn span_len(record: &SpanRecord, code: &[u8]) -> usize {
     let mut len = TRACE_ID_FIELD
         + SPAN_ID_FIELD
         + str_field_len(SPAN_TRACE_STATE, trace_state(record))
@@ -94,12 +88,7 @@ pub(crate) fn span_len(record: &SpanRecord) -> usize {
         + fixed64_field_len(SPAN_START)
         + fixed64_field_len(SPAN_END)
         + varint_field_len(SPAN_DROPPED_ATTRIBUTES, record.dropped_attrs.into());
-    if let Some(code) = record.code {
-        len += key_value_field_len(SPAN_ATTRIBUTES, CODE_FUNCTION, Any::Str(code.function))
-            + key_value_field_len(SPAN_ATTRIBUTES, CODE_FILE, Any::Str(code.file))
-            + key_value_field_len(SPAN_ATTRIBUTES, CODE_LINE, Any::I64(code.line.into()));
-    }
-    len += attrs_len(SPAN_ATTRIBUTES, &record.attrs);
+    len += code.len() + attrs_len(SPAN_ATTRIBUTES, &record.attrs);
     if let Some(extra) = &record.extra {
         len += extra_len(&extra.events, &extra.links, &extra.status);
     }
@@ -108,38 +97,56 @@ pub(crate) fn span_len(record: &SpanRecord) -> usize {
 
 /// Writes the `Span` message of `record`: [`span_len`] bytes.
 #[inline]
-pub(crate) fn put_span(buf: &mut Vec<u8>, record: &SpanRecord, times: Times, anchor: &Anchor) {
-    put_bytes_field(buf, SPAN_TRACE_ID, &record.trace_id.to_be_bytes());
-    put_bytes_field(buf, SPAN_SPAN_ID, &record.span_id.to_be_bytes());
-    put_str_field(buf, SPAN_TRACE_STATE, trace_state(record));
+pub(crate) fn put_span(
+    out: &mut Out<'_>,
+    record: &SpanRecord,
+    code: &[u8],
+    times: Times,
+    anchor: &Anchor,
+) {
+    out.array(ids(record.trace_id, record.span_id));
+    out.str_field(SPAN_TRACE_STATE, trace_state(record));
     // trace.proto, `Span.parent_span_id`: "If this is a root span, then this field must be
     // empty."
     if record.parent_span_id != 0 {
-        put_bytes_field(
-            buf,
-            SPAN_PARENT_SPAN_ID,
-            &record.parent_span_id.to_be_bytes(),
-        );
+        out.bytes_field(SPAN_PARENT_SPAN_ID, &record.parent_span_id.to_be_bytes());
     }
-    put_str_field(buf, SPAN_NAME, &record.name);
-    put_varint_field(buf, SPAN_KIND, kind(record.kind));
-    put_fixed64_field(buf, SPAN_START, times.start);
-    put_fixed64_field(buf, SPAN_END, times.end);
-    if let Some(code) = record.code {
-        put_key_value_field(buf, SPAN_ATTRIBUTES, CODE_FUNCTION, Any::Str(code.function));
-        put_key_value_field(buf, SPAN_ATTRIBUTES, CODE_FILE, Any::Str(code.file));
-        put_key_value_field(buf, SPAN_ATTRIBUTES, CODE_LINE, Any::I64(code.line.into()));
-    }
-    put_attrs(buf, SPAN_ATTRIBUTES, &record.attrs);
-    put_varint_field(buf, SPAN_DROPPED_ATTRIBUTES, record.dropped_attrs.into());
+    out.str_field(SPAN_NAME, &record.name);
+    out.array(kind_and_times(record.kind, times));
+    // The `code.*` attributes first, as the `SpanData` conversion puts them.
+    out.raw(code);
+    put_attrs(out, SPAN_ATTRIBUTES, &record.attrs);
+    out.varint_field(SPAN_DROPPED_ATTRIBUTES, record.dropped_attrs.into());
     if let Some(extra) = &record.extra {
-        put_extra(buf, &extra.events, &extra.links, &extra.status, anchor);
+        put_extra(out, &extra.events, &extra.links, &extra.status, anchor);
     }
-    put_fixed32_field(
-        buf,
-        SPAN_FLAGS,
-        flags(record.flags, record.parent_is_remote),
-    );
+    out.fixed32_field(SPAN_FLAGS, flags(record.flags, record.parent_is_remote));
+}
+
+/// `trace_id` and `span_id`, both always 16 and 8 bytes, in one write.
+#[inline]
+fn ids(trace_id: u128, span_id: u64) -> [u8; TRACE_ID_FIELD + SPAN_ID_FIELD] {
+    let mut bytes = [0; TRACE_ID_FIELD + SPAN_ID_FIELD];
+    bytes[..2].copy_from_slice(&[tag(SPAN_TRACE_ID, Len) as u8, 16]);
+    bytes[2..18].copy_from_slice(&trace_id.to_be_bytes());
+    bytes[18..20].copy_from_slice(&[tag(SPAN_SPAN_ID, Len) as u8, 8]);
+    bytes[20..].copy_from_slice(&span_id.to_be_bytes());
+    bytes
+}
+
+/// `kind`, `start_time_unix_nano` and `end_time_unix_nano`, in one write.
+#[inline]
+fn kind_and_times(span_kind: SpanKind, times: Times) -> [u8; 20] {
+    let mut bytes = [0; 20];
+    bytes[..2].copy_from_slice(&[
+        tag(SPAN_KIND, WireType::Varint) as u8,
+        kind(span_kind) as u8,
+    ]);
+    bytes[2] = tag(SPAN_START, WireType::I64) as u8;
+    bytes[3..11].copy_from_slice(&times.start.to_le_bytes());
+    bytes[11] = tag(SPAN_END, WireType::I64) as u8;
+    bytes[12..].copy_from_slice(&times.end.to_le_bytes());
+    bytes
 }
 
 /// The W3C `tracestate` header, `""` when there is none.
@@ -176,9 +183,9 @@ fn attrs_len(field: u32, attrs: &[Attr]) -> usize {
 }
 
 #[inline]
-fn put_attrs(buf: &mut Vec<u8>, field: u32, attrs: &[Attr]) {
+fn put_attrs(out: &mut Out<'_>, field: u32, attrs: &[Attr]) {
     for (key, value) in attrs {
-        put_key_value_field(buf, field, key, Any::from(value));
+        put_key_value_field(out, field, key, Any::from(value));
     }
 }
 
@@ -195,29 +202,29 @@ fn extra_len(events: &[EventRecord], links: &[LinkRecord], status: &Status) -> u
 
 #[inline(never)]
 fn put_extra(
-    buf: &mut Vec<u8>,
+    out: &mut Out<'_>,
     events: &[EventRecord],
     links: &[LinkRecord],
     status: &Status,
     anchor: &Anchor,
 ) {
     for event in events {
-        put_len_prefix(buf, SPAN_EVENTS, event_len(event));
-        put_fixed64_field(buf, EVENT_TIME, anchor.unix_nanos(event.time));
-        put_str_field(buf, EVENT_NAME, &event.name);
-        put_attrs(buf, EVENT_ATTRIBUTES, &event.attrs);
+        out.len_prefix(SPAN_EVENTS, event_len(event));
+        out.fixed64_field(EVENT_TIME, anchor.unix_nanos(event.time));
+        out.str_field(EVENT_NAME, &event.name);
+        put_attrs(out, EVENT_ATTRIBUTES, &event.attrs);
     }
     for link in links {
-        put_len_prefix(buf, SPAN_LINKS, LINK_LEN);
-        put_bytes_field(buf, LINK_TRACE_ID, &link.trace_id.to_be_bytes());
-        put_bytes_field(buf, LINK_SPAN_ID, &link.span_id.to_be_bytes());
-        put_fixed32_field(buf, LINK_FLAGS, flags(link.flags, link.remote));
+        out.len_prefix(SPAN_LINKS, LINK_LEN);
+        out.bytes_field(LINK_TRACE_ID, &link.trace_id.to_be_bytes());
+        out.bytes_field(LINK_SPAN_ID, &link.span_id.to_be_bytes());
+        out.fixed32_field(LINK_FLAGS, flags(link.flags, link.remote));
     }
     // trace.proto, `Status`: unset is the default, and an absent status reads as unset.
     if let Status::Error(message) = status {
-        put_len_prefix(buf, SPAN_STATUS, status_len(message));
-        put_str_field(buf, STATUS_MESSAGE, message);
-        put_varint_field(buf, STATUS_CODE, STATUS_CODE_ERROR);
+        out.len_prefix(SPAN_STATUS, status_len(message));
+        out.str_field(STATUS_MESSAGE, message);
+        out.varint_field(STATUS_CODE, STATUS_CODE_ERROR);
     }
 }
 

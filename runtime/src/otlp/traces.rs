@@ -1,8 +1,9 @@
 //! `ExportTraceServiceRequest` bodies written from span records into one reused buffer.
 
+use super::code::CodeAttributes;
 use super::common::TRACED_SCOPE;
 use super::request::{Envelope, Push, Request};
-use super::span::{Times, put_span, span_len};
+use super::span::{SPAN_ATTRIBUTES, Times, put_span, span_len};
 use crate::engine::clock::Anchor;
 use crate::engine::record::SpanRecord;
 use crate::resource::Resource;
@@ -23,6 +24,7 @@ use crate::resource::Resource;
 #[derive(Debug)]
 pub(crate) struct TraceWriter {
     envelope: Envelope,
+    code: CodeAttributes,
 }
 
 impl TraceWriter {
@@ -31,6 +33,7 @@ impl TraceWriter {
     pub(crate) fn new(resource: &Resource, max_body: usize) -> TraceWriter {
         TraceWriter {
             envelope: Envelope::new(resource, TRACED_SCOPE, max_body),
+            code: CodeAttributes::new(SPAN_ATTRIBUTES),
         }
     }
 
@@ -38,10 +41,14 @@ impl TraceWriter {
     /// record is only read.
     #[inline]
     pub(crate) fn push(&mut self, record: &SpanRecord, anchor: &Anchor) -> Push {
+        let code = match record.code {
+            Some(code) => self.code.get(code),
+            None => &[],
+        };
         let times = Times::of(record, anchor);
-        let len = span_len(record);
+        let len = span_len(record, code);
         self.envelope
-            .push(len, |buf| put_span(buf, record, times, anchor))
+            .push(len, |out| put_span(out, record, code, times, anchor))
     }
 
     /// The number of spans in the request under way.
