@@ -16,8 +16,8 @@ use super::common::{Scope, resource_field, scope_field};
 use super::wire::{Out, len_field_len, varint_len};
 use crate::resource::Resource;
 
-/// The default cap on a request body, before compression. Smaller than the specification's
-/// recommendation, so the export thread's buffer stays small; collectors accept it.
+/// The default cap on a request body, before compression: an eighth of the specification's
+/// recommendation ([`MAX_BODY_LIMIT`]), so that the export thread's buffer stays small.
 pub(crate) const DEFAULT_MAX_BODY: usize = 8 << 20;
 
 /// The largest cap that can be configured: "the client SHOULD limit the size of the request
@@ -183,6 +183,7 @@ impl Envelope {
 /// A finished request. The writer starts the next request in the same buffer when it is
 /// dropped.
 #[derive(Debug)]
+#[must_use = "dropping the request discards it"]
 pub(crate) struct Request<'a> {
     envelope: &'a mut Envelope,
     start: usize,
