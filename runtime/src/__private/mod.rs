@@ -1,6 +1,7 @@
-//! Not public API. Everything here exists for the code the `traced` macros generate and may
-//! change in any release without notice. Generated code names these items by absolute path,
-//! `::traced::__private::…` (or the `crate = "…"` path).
+//! Not public API. Everything here exists for the code the `traced` macros generate (and the
+//! OTLP writer's fixture for the benchmarks) and may change in any release without notice.
+//! Generated code names these items by absolute path, `::traced::__private::…` (or the
+//! `crate = "…"` path).
 
 use crate::config::ServiceDefaults;
 

@@ -13,7 +13,8 @@ const LINE: &str = "code.line.number";
 
 /// Direct-mapped: a location whose slot another one took is encoded again, into the same
 /// buffer, so it costs time but never memory.
-const SLOTS: usize = 256;
+const SLOTS_BITS: u32 = 8;
+const SLOTS: usize = 1 << SLOTS_BITS;
 
 /// Encoded `code.*` attributes by code location, for the attribute field `field`.
 #[derive(Debug)]
@@ -42,8 +43,10 @@ impl CodeAttributes {
     #[inline]
     pub(crate) fn get(&mut self, code: &'static CodeLocation) -> &[u8] {
         let address = std::ptr::from_ref(code) as usize;
-        // Locations are at least 8-byte aligned, and statics of one crate close together.
-        let slot = &mut self.slots[(address >> 3) % SLOTS];
+        // Fibonacci hashing: locations sit a fixed stride apart in the macros' statics, which
+        // the top bits of the product spread over every slot.
+        let hash = (address as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - SLOTS_BITS);
+        let slot = &mut self.slots[hash as usize];
         if slot.address != address {
             encode(self.field, code, &mut slot.bytes);
             slot.address = address;
