@@ -61,6 +61,7 @@ read_row w2_async uninstrumented "(uninstrumented floor)" "W2 async"
 run_bench w3a_uninitialised w3a_uninitialised traced traced "W3a uninitialised"
 read_row w3a_uninitialised uninstrumented "(uninstrumented floor)" "W3a uninitialised"
 run_bench w3b_sampled_out w3b_sampled_out traced traced "W3b sampled out"
+run_bench otlp_writer otlp_writer benchmark_shape "traced OTLP writer" "OTLP encoding only"
 
 echo "== w4_threads" >&2
 cargo run -q --release -j "$JOBS" -p traced-benches --bin w4_threads -- --seconds "$W4_SECONDS" \

@@ -63,6 +63,7 @@ mod export;
 pub mod http;
 mod init;
 mod logging;
+mod otlp;
 pub mod propagation;
 mod resource;
 #[expect(dead_code, reason = "the export thread sends with it (in progress)")]

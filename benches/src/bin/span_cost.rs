@@ -12,6 +12,10 @@
 //! the second argument measures W3b's path, `off` W3a's. `async` runs W2's code on a tokio
 //! `current_thread` runtime and `async-plain` the same code uninstrumented (the floor): compare
 //! the inclusive counts of `span_cost::run_async` (a poll of the whole burst).
+//!
+//! `otlp-writer` measures the export thread's OTLP encoding instead, alone (no pipeline): the
+//! benchmark's two spans written into a request per iteration, a request finished every 512
+//! spans. Instructions per span = inclusive count of `span_cost::run_writer` / (2 × iterations).
 
 use traced_benches::{args, plain_code, traced_code, traced_config};
 
@@ -19,6 +23,14 @@ fn main() {
     let argv: Vec<String> = std::env::args().collect();
     let iterations: u64 = argv.get(1).and_then(|n| n.parse().ok()).unwrap_or(20_000);
     let mode = argv.get(2).map_or("sampled", String::as_str);
+    if mode == "otlp-writer" {
+        let mut fixture = traced::__private::OtlpWriterFixture::benchmark(
+            traced::__private::OTLP_DEFAULT_MAX_BODY,
+        );
+        let bytes = run_writer(&mut fixture, iterations);
+        println!("{iterations} iterations: {bytes} bytes encoded");
+        return;
+    }
     // Large enough for every span: under valgrind the export thread runs only in time slices.
     let config = traced_config().max_queue_size(1 << 20);
     let guard = match mode {
@@ -67,4 +79,17 @@ async fn run_async(range: std::ops::Range<u64>, plain: bool) {
             traced_code::root_async(id, label, flag).await;
         }
     }
+}
+
+/// The OTLP writer's iterations; the bytes of the requests finished.
+#[inline(never)]
+fn run_writer(fixture: &mut traced::__private::OtlpWriterFixture, iterations: u64) -> usize {
+    let mut bytes = 0;
+    for i in 1..=iterations {
+        bytes += fixture.encode(|_| {}).bytes;
+        if i.is_multiple_of(256) {
+            bytes += fixture.finish(|_| {});
+        }
+    }
+    bytes + fixture.finish(|_| {})
 }

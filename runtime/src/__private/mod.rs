@@ -1,6 +1,7 @@
-//! Not public API. Everything here exists for the code the `traced` macros generate and may
-//! change in any release without notice. Generated code names these items by absolute path,
-//! `::traced::__private::…` (or the `crate = "…"` path).
+//! Not public API. Everything here exists for the code the `traced` macros generate (and the
+//! OTLP writer's fixture for the benchmarks) and may change in any release without notice.
+//! Generated code names these items by absolute path, `::traced::__private::…` (or the
+//! `crate = "…"` path).
 
 use crate::config::ServiceDefaults;
 
@@ -10,6 +11,12 @@ mod span;
 
 pub use crate::engine::{CodeLocation, SpanKind};
 pub use crate::init::ServiceGuard;
+/// The OTLP trace writer on fixed records, for the `otlp_writer` benchmark and the allocation
+/// test; not for generated code.
+pub use crate::otlp::fixture::{
+    DEFAULT_MAX_BODY as OTLP_DEFAULT_MAX_BODY, Encoded as OtlpEncoded,
+    WriterFixture as OtlpWriterFixture,
+};
 pub use main_outcome::MainOutcome;
 pub use outcome::{
     Arg, Outcome, RecordDebugError, RecordDisplayError, RecordNoOutcome, RecordNothing,

@@ -1,0 +1,34 @@
+//! OTLP/HTTP protobuf bodies written by us, straight from records: no intermediate messages,
+//! no allocation per span once the buffer has grown to the usual request.
+//!
+//! `wire` has the protobuf primitives, `common` the messages every signal shares, `request`
+//! the export request's envelope and its cap, `code` the `code.*` attributes encoded once per
+//! call site; `span` and `traces` are the traces signal.
+
+mod code;
+mod common;
+pub(crate) mod fixture;
+mod request;
+mod span;
+mod traces;
+mod wire;
+
+#[cfg(test)]
+mod parity_tests;
+#[cfg(test)]
+mod request_tests;
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod traces_tests;
+
+#[allow(
+    unused_imports,
+    reason = "the export thread uses them once it is wired in"
+)]
+pub(crate) use request::{DEFAULT_MAX_BODY, MAX_BODY_LIMIT, Push, Request};
+#[allow(
+    unused_imports,
+    reason = "the export thread uses it once it is wired in"
+)]
+pub(crate) use traces::TraceWriter;

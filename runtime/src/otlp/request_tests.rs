@@ -1,0 +1,183 @@
+//! The request cap, the hand-over of finished requests and the buffer's size over time.
+
+use std::borrow::Cow;
+
+use compact_str::CompactString;
+
+use super::test_support::{attr, decode, record, resource, spans};
+use super::traces::TraceWriter;
+use super::{DEFAULT_MAX_BODY, MAX_BODY_LIMIT, Push};
+use crate::engine::AttrValue;
+use crate::engine::clock::Anchor;
+use crate::engine::record::SpanRecord;
+
+/// A span whose string attribute is `size` bytes long.
+fn sized(size: usize) -> SpanRecord {
+    let mut r = record("sized");
+    r.attrs.push(attr(
+        "blob",
+        AttrValue::Str(CompactString::new("x".repeat(size))),
+    ));
+    r
+}
+
+/// Pushes `records`, finishing requests as they fill; the bodies and the spans too large.
+fn write_all(writer: &mut TraceWriter, records: &[SpanRecord]) -> (Vec<Vec<u8>>, usize) {
+    let anchor = Anchor::now();
+    let mut bodies = Vec::new();
+    let mut too_large = 0;
+    for record in records {
+        match writer.push(record, &anchor) {
+            Push::Appended => {}
+            Push::TooLarge => too_large += 1,
+            Push::Full => {
+                let request = writer.finish().expect("a full request has spans");
+                bodies.push(request.body().to_vec());
+                drop(request);
+                assert_eq!(writer.spans(), 0);
+                assert_eq!(writer.push(record, &anchor), Push::Appended);
+            }
+        }
+    }
+    if let Some(request) = writer.finish() {
+        bodies.push(request.body().to_vec());
+    }
+    (bodies, too_large)
+}
+
+#[test]
+fn an_empty_request_is_not_made() {
+    let mut writer = TraceWriter::new(&resource(), DEFAULT_MAX_BODY);
+    assert!(writer.finish().is_none());
+    assert_eq!(writer.push(&record("a"), &Anchor::now()), Push::Appended);
+    assert_eq!(writer.spans(), 1);
+    assert!(writer.finish().is_some());
+    assert!(writer.finish().is_none(), "the next request starts empty");
+}
+
+#[test]
+fn requests_never_exceed_the_cap_and_every_span_arrives_once() {
+    for max_body in [300, 1_000, 4_096, 65_536] {
+        let mut writer = TraceWriter::new(&resource(), max_body);
+        // Sizes up to the cap: some spans fit several to a request, some alone, some never.
+        let records: Vec<_> = (0..200)
+            .map(|i| {
+                let size = if i % 50 == 49 {
+                    max_body
+                } else {
+                    (i * 7_919) % max_body
+                };
+                let mut r = sized(size);
+                r.span_id = i as u64 + 1;
+                r
+            })
+            .collect();
+        let (bodies, too_large) = write_all(&mut writer, &records);
+        let mut arrived = Vec::new();
+        for body in &bodies {
+            assert!(body.len() <= max_body, "{} > {max_body}", body.len());
+            arrived.extend(spans(decode(body)).into_iter().map(|s| s.span_id));
+        }
+        assert!(too_large > 0, "{max_body}: some spans cannot fit");
+        assert_eq!(arrived.len() + too_large, records.len());
+        let mut expected = records
+            .iter()
+            .map(|r| r.span_id.to_be_bytes().to_vec())
+            .filter(|id| arrived.contains(id));
+        assert!(
+            arrived
+                .iter()
+                .all(|id| expected.next().as_ref() == Some(id))
+        );
+    }
+}
+
+#[test]
+fn a_span_exactly_at_the_cap_fits_and_one_byte_more_does_not() {
+    let max_body = 2_000;
+    let anchor = Anchor::now();
+    // Find the largest span that fits: request size grows by one byte per attribute byte,
+    // except where a varint gets longer, so search rather than compute.
+    let mut fits = 0;
+    for size in (1_700..2_000).rev() {
+        let mut writer = TraceWriter::new(&resource(), max_body);
+        if writer.push(&sized(size), &anchor) == Push::Appended {
+            fits = size;
+            let request = writer.finish().unwrap();
+            assert_eq!(request.body().len(), max_body, "the request fills the cap");
+            break;
+        }
+    }
+    assert!(fits > 0);
+    let mut writer = TraceWriter::new(&resource(), max_body);
+    assert_eq!(writer.push(&sized(fits + 1), &anchor), Push::TooLarge);
+    assert_eq!(writer.spans(), 0);
+    // Not full afterwards either: a small span still goes in.
+    assert_eq!(writer.push(&record("small"), &anchor), Push::Appended);
+    // Beside it, the largest span that fits alone makes the request full.
+    assert_eq!(writer.push(&sized(fits), &anchor), Push::Full);
+}
+
+#[test]
+fn the_cap_is_clamped_to_the_specifications_limit() {
+    let mut writer = TraceWriter::new(&resource(), usize::MAX);
+    let huge = sized(MAX_BODY_LIMIT);
+    assert_eq!(writer.push(&huge, &Anchor::now()), Push::TooLarge);
+    let mut writer = TraceWriter::new(&resource(), MAX_BODY_LIMIT);
+    let big = sized(MAX_BODY_LIMIT - 1_000);
+    assert_eq!(writer.push(&big, &Anchor::now()), Push::Appended);
+    let request = writer.finish().unwrap();
+    assert!(request.body().len() <= MAX_BODY_LIMIT);
+    assert_eq!(spans(decode(request.body())).len(), 1);
+}
+
+#[test]
+fn the_buffer_shrinks_back_after_an_outlier() {
+    let anchor = Anchor::now();
+    let mut writer = TraceWriter::new(&resource(), DEFAULT_MAX_BODY);
+    let small = sized(100);
+    let request = |writer: &mut TraceWriter, record: &SpanRecord, spans: usize| {
+        for _ in 0..spans {
+            assert_eq!(writer.push(record, &anchor), Push::Appended);
+        }
+        writer.finish().unwrap().body().len()
+    };
+    // Usual requests of ~40 KB.
+    for _ in 0..10 {
+        request(&mut writer, &small, 200);
+    }
+    let usual = writer.capacity();
+    assert!(usual < 256 << 10, "{usual}");
+    // One of ~6 MB: the buffer grows to hold it, and is shrunk as soon as it is handed over.
+    let outlier = request(&mut writer, &sized(60_000), 100);
+    assert!(outlier > 6_000_000);
+    assert!(writer.capacity() < outlier / 2, "{}", writer.capacity());
+    // Usual requests later, it is back under four times the smallest size it keeps (64 KiB).
+    for _ in 0..40 {
+        request(&mut writer, &small, 200);
+    }
+    assert!(writer.capacity() <= 256 << 10, "{}", writer.capacity());
+    // And it stays there: usual requests no longer reallocate.
+    let settled = writer.capacity();
+    for _ in 0..20 {
+        request(&mut writer, &small, 200);
+    }
+    assert_eq!(writer.capacity(), settled);
+}
+
+#[test]
+fn finished_requests_are_independent() {
+    let anchor = Anchor::now();
+    let mut writer = TraceWriter::new(&resource(), DEFAULT_MAX_BODY);
+    let mut first = record("first");
+    first.attrs.push((Cow::Borrowed("k"), AttrValue::I64(1)));
+    writer.push(&first, &anchor);
+    writer.push(&first, &anchor);
+    let one = writer.finish().unwrap().body().to_vec();
+    writer.push(&record("second"), &anchor);
+    let two = writer.finish().unwrap().body().to_vec();
+    assert_eq!(spans(decode(&one)).len(), 2);
+    let two = spans(decode(&two));
+    assert_eq!(two.len(), 1);
+    assert_eq!(two[0].name, "second");
+}
