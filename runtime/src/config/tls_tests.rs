@@ -133,7 +133,8 @@ fn the_startup_line_lists_the_paths() {
         ("OTEL_EXPORTER_OTLP_CLIENT_KEY", "/etc/key.pem"),
     ];
     let lookup = lookup(&env);
-    let resolved = Config::new().resolve(&lookup, ServiceDefaults::default());
+    let machine = crate::resource::Machine::empty();
+    let resolved = Config::new().resolve(&lookup, &machine, ServiceDefaults::default());
     assert!(resolved.warnings.is_empty(), "{:?}", resolved.warnings);
     let line = resolved.settings.summary();
     assert!(

@@ -31,14 +31,20 @@ use opentelemetry::{Array, KeyValue, StringValue, Value};
 pub(crate) enum ResourceValue {
     Str(String),
     I64(i64),
-    #[expect(
-        dead_code,
-        reason = "no source gives a float resource attribute yet; the OTLP writer encodes every kind"
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "no source gives a float resource attribute yet; the OTLP writer encodes every kind"
+        )
     )]
     F64(f64),
-    #[expect(
-        dead_code,
-        reason = "no source gives a boolean resource attribute yet; the OTLP writer encodes every kind"
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "no source gives a boolean resource attribute yet; the OTLP writer encodes every kind"
+        )
     )]
     Bool(bool),
     /// An array of strings (`aws.log.group.names`).
