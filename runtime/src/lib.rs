@@ -66,7 +66,6 @@ mod logging;
 mod otlp;
 pub mod propagation;
 mod resource;
-#[expect(dead_code, reason = "the export thread sends with it (in progress)")]
 mod sender;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -77,8 +76,8 @@ pub mod __private;
 
 pub use bridge::BridgeLayer;
 pub use config::{
-    BatchSettings, Compression, Config, ExporterKind, Limits, LogFormat, OtlpSettings, Propagators,
-    ResourceDetector, RootSampler, Sampler,
+    Compression, Config, ExporterKind, Limits, LogFormat, Propagators, ResourceDetector,
+    RootSampler, Sampler,
 };
 pub use context::FutureExt;
 #[cfg(feature = "tokio")]

@@ -58,15 +58,21 @@ fn serial() -> MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn config(sink: &Sink) -> Config {
+/// The tests' settings, without an exporter.
+fn settings() -> Config {
     Config::new()
-        .with_exporter(sink.clone())
         .schedule_delay(Duration::from_millis(10))
         .install_logging(false)
         .install_panic_hook(false)
 }
 
-/// Runs `f` under a fresh pipeline and returns every span exported.
+/// The tests' settings, exporting to `sink` only.
+fn config(sink: &Sink) -> Config {
+    settings().with_exporter(sink.clone())
+}
+
+/// Runs `f` under a fresh pipeline (`config`, given no exporter) and returns every span
+/// exported.
 fn capture(config: Config, f: impl FnOnce()) -> Vec<SpanData> {
     let sink = Sink::default();
     let mut guard = traced::init(config.with_exporter(sink.clone()));
@@ -76,7 +82,7 @@ fn capture(config: Config, f: impl FnOnce()) -> Vec<SpanData> {
 }
 
 fn capture_default(f: impl FnOnce()) -> Vec<SpanData> {
-    capture(config(&Sink::default()), f)
+    capture(settings(), f)
 }
 
 fn attr<'a>(span: &'a SpanData, key: &str) -> Option<&'a OtelValue> {
@@ -692,7 +698,7 @@ fn follows_from_between_tracing_spans_becomes_a_link_and_only_to_a_live_sampled_
 #[test]
 fn a_panic_without_a_message_does_not_reuse_the_message_of_an_earlier_panic() {
     let _serial = serial();
-    let spans = capture(config(&Sink::default()).install_panic_hook(true), || {
+    let spans = capture(settings().install_panic_hook(true), || {
         let first = catch_unwind(|| panic!("card 4111 1111 1111 1111"));
         assert!(first.is_err());
         let second = catch_unwind(|| {
@@ -735,7 +741,7 @@ fn exception_text(span: &SpanData) -> String {
 #[test]
 fn a_panic_caught_in_a_child_does_not_lend_its_message_to_a_resumed_unwind_through_the_parent() {
     let _serial = serial();
-    let spans = capture(config(&Sink::default()).install_panic_hook(true), || {
+    let spans = capture(settings().install_panic_hook(true), || {
         let resumed = catch_unwind(|| {
             let _parent = Span::root("parent").enter();
             {
@@ -1048,7 +1054,7 @@ fn forgetting_many_guards_keeps_memory_bounded_and_later_roots_are_roots() {
     const FORGOTTEN: usize = 200_000;
     const BOUND: u64 = 8 << 20;
     let sink = CountsForgotten::default();
-    let mut guard = traced::init(config(&Sink::default()).with_exporter(sink.clone()));
+    let mut guard = traced::init(settings().with_exporter(sink.clone()));
     let growth = thread::spawn(|| {
         // Warm the thread's caches first, so their one-off allocations are not counted.
         drop(Span::root("warm-up").enter());

@@ -38,8 +38,9 @@ pub struct Config {
     pub(super) resource: Vec<(String, String)>,
     pub(super) resource_detectors: Option<Detectors>,
     pub(super) disabled: Option<bool>,
-    pub(super) exporter: Option<ExporterKind>,
-    pub(super) custom_exporter: Option<BoxedExporter>,
+    pub(super) exporters: Option<Vec<ExporterKind>>,
+    pub(super) custom_exporters: Vec<BoxedExporter>,
+    pub(super) otlp_max_body: Option<usize>,
     pub(super) otlp_endpoint: Option<String>,
     pub(super) otlp_headers: Vec<(String, String)>,
     pub(super) otlp_timeout: Option<Duration>,
@@ -145,19 +146,41 @@ impl Config {
         self
     }
 
-    /// The exporter (`OTEL_TRACES_EXPORTER`). Unset, a configured endpoint means OTLP and no
-    /// endpoint means the console tree. [`with_exporter`](Self::with_exporter) wins over it.
+    /// One exporter (`OTEL_TRACES_EXPORTER`): the same as [`exporters`](Self::exporters) with
+    /// it alone.
     ///
     /// ```
     /// let config = traced::Config::new().exporter(traced::ExporterKind::None);
     /// ```
-    pub fn exporter(mut self, kind: ExporterKind) -> Self {
-        self.exporter = Some(kind);
+    pub fn exporter(self, kind: ExporterKind) -> Self {
+        self.exporters([kind])
+    }
+
+    /// The exporters, each span going to every one (`OTEL_TRACES_EXPORTER=otlp,console`; wins
+    /// over the variable). A name given twice counts once; `None` alone means no exporter and
+    /// is ignored, with a warning, beside others. Unset (in code and in the environment), a
+    /// configured endpoint means OTLP and no endpoint the console tree, unless exporters were
+    /// given with [`with_exporter`](Self::with_exporter), which are then the only ones.
+    ///
+    /// Each exporter works on its own: one that blocks or fails (a full stdout pipe, a
+    /// collector down) delays the others by at most one export timeout, and its losses are
+    /// counted apart ([`Guard::exporter_stats`](crate::Guard::exporter_stats)).
+    ///
+    /// ```
+    /// use traced::ExporterKind;
+    ///
+    /// let config = traced::Config::new().exporters([ExporterKind::Otlp, ExporterKind::Console]);
+    /// # let _ = config;
+    /// ```
+    pub fn exporters(mut self, kinds: impl IntoIterator<Item = ExporterKind>) -> Self {
+        self.exporters = Some(kinds.into_iter().collect());
         self
     }
 
-    /// Sends spans to any `opentelemetry_sdk` exporter instead of OTLP or the console; wins over
-    /// [`exporter`](Self::exporter) and `OTEL_TRACES_EXPORTER`.
+    /// Adds any `opentelemetry_sdk` exporter to the exporters: beside those named with
+    /// [`exporters`](Self::exporters) or `OTEL_TRACES_EXPORTER`, or alone when none is named.
+    /// It runs on a thread of its own, fed `SpanData` built from traced's records for it
+    /// alone; it may be called again only once its previous export ended.
     ///
     /// ```
     /// use opentelemetry_sdk::error::OTelSdkResult;
@@ -178,7 +201,20 @@ impl Config {
         mut self,
         exporter: E,
     ) -> Self {
-        self.custom_exporter = Some(BoxedExporter::new(exporter));
+        self.custom_exporters.push(BoxedExporter::new(exporter));
+        self
+    }
+
+    /// The largest OTLP request body, before compression (default 8 MiB, at most the OTLP
+    /// limit of 64 MiB): a batch that would be larger goes in several requests, and a single
+    /// span larger than this is dropped and counted as failed.
+    ///
+    /// ```
+    /// let config = traced::Config::new().otlp_max_request_size(16 << 20);
+    /// # let _ = config;
+    /// ```
+    pub fn otlp_max_request_size(mut self, bytes: usize) -> Self {
+        self.otlp_max_body = Some(bytes);
         self
     }
 

@@ -8,6 +8,7 @@ use super::env::{Env, MAX_DURATION, echo, list, one_of};
 use super::pairs::{BadEntry, dedupe, parse_pairs};
 use super::tls::{CodeTls, resolve_tls};
 use super::{Compression, ExporterKind, OtlpSettings};
+use crate::otlp::{DEFAULT_MAX_BODY, MAX_BODY_LIMIT};
 
 pub(crate) const EXPORTER_VAR: &str = "OTEL_TRACES_EXPORTER";
 pub(crate) const TRACES_ENDPOINT_VAR: &str = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
@@ -49,7 +50,13 @@ const COMPRESSIONS: [(&str, Compression); 2] =
 /// What code said about export.
 #[derive(Debug, Default)]
 pub(crate) struct CodeExport {
-    pub(crate) exporter: Option<ExporterKind>,
+    /// `Config::exporters` / `Config::exporter`.
+    pub(crate) exporters: Option<Vec<ExporterKind>>,
+    /// Exporters were given in code (`Config::with_exporter`): without a list from code or
+    /// `OTEL_TRACES_EXPORTER`, they are the only ones.
+    pub(crate) custom: bool,
+    /// `Config::otlp_max_request_size`.
+    pub(crate) max_body: Option<usize>,
     pub(crate) endpoint: Option<String>,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) timeout: Option<Duration>,
@@ -57,15 +64,16 @@ pub(crate) struct CodeExport {
     pub(crate) tls: CodeTls,
 }
 
-/// The exporter and, when it is OTLP, its settings. Without an exporter from code or
-/// `OTEL_TRACES_EXPORTER`, a valid endpoint (code or either variable) means OTLP and no endpoint
-/// means the console. That is our choice, documented in the README (the specification's default
-/// is OTLP to `localhost:4318`): a service run without a collector shows its traces instead of
-/// failing to send them.
+/// The exporters and, when OTLP is one of them, its settings. Without exporters from code or
+/// `OTEL_TRACES_EXPORTER`, exporters given in code are the only ones; else a valid endpoint
+/// (code or either variable) means OTLP and no endpoint means the console. That is our choice,
+/// documented in the README (the specification's default is OTLP to `localhost:4318`): a
+/// service run without a collector shows its traces instead of failing to send them. An empty
+/// list means none.
 pub(crate) fn resolve_export(
     env: &mut Env<'_>,
     code: CodeExport,
-) -> (ExporterKind, Option<OtlpSettings>) {
+) -> (Vec<ExporterKind>, Option<OtlpSettings>) {
     let code_endpoint = code.endpoint.filter(|url| {
         let ok = valid_endpoint(url);
         if !ok {
@@ -77,15 +85,17 @@ pub(crate) fn resolve_export(
         ok
     });
     let endpoint = code_endpoint.or_else(|| env_endpoint(env));
-    let kind = code
-        .exporter
-        .or_else(|| env_exporter(env))
-        .unwrap_or(match endpoint {
-            Some(_) => ExporterKind::Otlp,
-            None => ExporterKind::Console,
+    let kinds = code
+        .exporters
+        .map(|kinds| code_exporters(env, kinds))
+        .or_else(|| env_exporters(env))
+        .unwrap_or_else(|| match (code.custom, &endpoint) {
+            (true, _) => Vec::new(),
+            (false, Some(_)) => vec![ExporterKind::Otlp],
+            (false, None) => vec![ExporterKind::Console],
         });
-    if kind != ExporterKind::Otlp {
-        return (kind, None);
+    if !kinds.contains(&ExporterKind::Otlp) {
+        return (kinds, None);
     }
     check_protocol(env);
     let mut headers = env_headers(env);
@@ -112,40 +122,79 @@ pub(crate) fn resolve_export(
         .unwrap_or(Compression::None);
     let endpoint = endpoint.unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned());
     let tls = resolve_tls(env, code.tls, &endpoint);
+    let max_body = match code.max_body {
+        Some(bytes) if bytes > MAX_BODY_LIMIT => {
+            env.warn(format!(
+                "Config::otlp_max_request_size({bytes}) is above the OTLP limit of {MAX_BODY_LIMIT} bytes; using {MAX_BODY_LIMIT}"
+            ));
+            MAX_BODY_LIMIT
+        }
+        Some(bytes) => bytes,
+        None => DEFAULT_MAX_BODY,
+    };
     let otlp = OtlpSettings {
         endpoint,
         headers,
         timeout,
         compression,
         tls,
+        max_body,
     };
-    (kind, Some(otlp))
+    (kinds, Some(otlp))
 }
 
-/// `OTEL_TRACES_EXPORTER`: a comma list of which we take the first known name (we run one
-/// exporter); unknown names (`zipkin`, …) and further exporters get one warning.
-fn env_exporter(env: &mut Env<'_>) -> Option<ExporterKind> {
-    let value = env.get(EXPORTER_VAR)?;
-    let mut chosen = None;
-    let mut ignored = Vec::new();
-    for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        let known = EXPORTERS
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|&(_, kind)| kind);
-        match (chosen, known) {
-            (None, Some(kind)) => chosen = Some(kind),
-            _ => ignored.push(echo(name)),
+/// Applies the rules of a list of exporters: a name given twice counts once, and `none` beside
+/// other exporters is ignored (with a warning): it means "no exporter" only alone.
+fn exporter_list(
+    env: &mut Env<'_>,
+    source: &str,
+    kinds: impl IntoIterator<Item = ExporterKind>,
+) -> Vec<ExporterKind> {
+    let mut list = Vec::new();
+    for kind in kinds {
+        if !list.contains(&kind) {
+            list.push(kind);
         }
     }
-    if !ignored.is_empty() {
+    if list.len() > 1 && list.contains(&ExporterKind::None) {
+        env.warn(format!("{source}: ignoring `none` beside other exporters"));
+        list.retain(|kind| *kind != ExporterKind::None);
+    }
+    list.retain(|kind| *kind != ExporterKind::None);
+    list
+}
+
+fn code_exporters(env: &mut Env<'_>, kinds: Vec<ExporterKind>) -> Vec<ExporterKind> {
+    exporter_list(env, "Config::exporters", kinds)
+}
+
+/// `OTEL_TRACES_EXPORTER`: a comma-separated list (OpenTelemetry SDK environment variables,
+/// Exporter Selection), every known exporter runs; unknown names (`zipkin`, …) are reported and
+/// skipped, and a list of unknown names only is as if unset.
+fn env_exporters(env: &mut Env<'_>) -> Option<Vec<ExporterKind>> {
+    let value = env.get(EXPORTER_VAR)?;
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        match EXPORTERS
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        {
+            Some(&(_, kind)) => known.push(kind),
+            None => unknown.push(echo(name)),
+        }
+    }
+    if !unknown.is_empty() {
         let supported = one_of(EXPORTERS.iter().map(|&(key, _)| key));
         env.warn(format!(
-            "{EXPORTER_VAR}: ignoring {} (exactly one exporter is used, {supported})",
-            list(&ignored)
+            "{EXPORTER_VAR}: ignoring unknown {} ({supported})",
+            list(&unknown)
         ));
     }
-    chosen
+    if known.is_empty() {
+        return None;
+    }
+    Some(exporter_list(env, EXPORTER_VAR, known))
 }
 
 /// The traces endpoint as is, else the base endpoint joined with `v1/traces` (OpenTelemetry

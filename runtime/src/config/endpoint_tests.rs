@@ -7,18 +7,18 @@ use crate::config::env::tests::lookup;
 fn resolve(
     pairs: &[(&str, &str)],
     code: CodeExport,
-) -> (ExporterKind, Option<OtlpSettings>, Vec<String>) {
+) -> (Vec<ExporterKind>, Option<OtlpSettings>, Vec<String>) {
     let lookup = lookup(pairs);
     let mut env = Env::new(&lookup);
-    let (kind, otlp) = resolve_export(&mut env, code);
-    (kind, otlp, env.warnings)
+    let (kinds, otlp) = resolve_export(&mut env, code);
+    (kinds, otlp, env.warnings)
 }
 
 fn otlp(pairs: &[(&str, &str)]) -> (OtlpSettings, Vec<String>) {
     let mut env = vec![("OTEL_TRACES_EXPORTER", "otlp")];
     env.extend_from_slice(pairs);
-    let (kind, otlp, warnings) = resolve(&env, CodeExport::default());
-    assert_eq!(kind, ExporterKind::Otlp);
+    let (kinds, otlp, warnings) = resolve(&env, CodeExport::default());
+    assert_eq!(kinds, [ExporterKind::Otlp]);
     (otlp.expect("OTLP settings"), warnings)
 }
 
@@ -73,7 +73,7 @@ fn code_endpoint_wins_and_is_used_as_is() {
         ..CodeExport::default()
     };
     let (kind, otlp, warnings) = resolve(&env, code);
-    assert_eq!(kind, ExporterKind::Otlp);
+    assert_eq!(kind, [ExporterKind::Otlp]);
     assert_eq!(otlp.expect("OTLP").endpoint, "https://code:443/x");
     // Without the `tls` feature an `https://` endpoint is reported (see `tls.rs`).
     assert_eq!(
@@ -126,7 +126,7 @@ fn invalid_endpoints_are_reported_and_ignored() {
         ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://base:4318"),
     ];
     let (kind, otlp, warnings) = resolve(&env, CodeExport::default());
-    assert_eq!(kind, ExporterKind::Otlp);
+    assert_eq!(kind, [ExporterKind::Otlp]);
     assert_eq!(otlp.expect("OTLP").endpoint, "http://base:4318/v1/traces");
     assert_eq!(warnings.len(), 1);
     assert!(warnings[0].contains("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=\"collector:4318\""));
@@ -134,7 +134,7 @@ fn invalid_endpoints_are_reported_and_ignored() {
     // Nothing valid left: as if unset, so the console.
     let env = [("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://user:pw@c")];
     let (kind, otlp, warnings) = resolve(&env, CodeExport::default());
-    assert_eq!((kind, otlp), (ExporterKind::Console, None));
+    assert_eq!((kind, otlp), (vec![ExporterKind::Console], None));
     assert!(
         warnings[0].contains("OTEL_EXPORTER_OTLP_ENDPOINT"),
         "{warnings:?}"
@@ -149,7 +149,7 @@ fn invalid_endpoints_are_reported_and_ignored() {
         ..CodeExport::default()
     };
     let (kind, _, warnings) = resolve(&[], code);
-    assert_eq!(kind, ExporterKind::Console);
+    assert_eq!(kind, [ExporterKind::Console]);
     assert!(
         warnings[0].contains("Config::otlp_endpoint"),
         "{warnings:?}"
@@ -165,52 +165,101 @@ fn mask_userinfo_hides_credentials_only() {
 
 #[test]
 fn exporter_selection() {
-    let kind = |pairs: &[(&str, &str)]| resolve(pairs, CodeExport::default()).0;
-    assert_eq!(kind(&[]), ExporterKind::Console);
+    use ExporterKind::{Console, Otlp};
+    let kinds = |pairs: &[(&str, &str)]| resolve(pairs, CodeExport::default()).0;
+    assert_eq!(kinds(&[]), [Console]);
     assert_eq!(
-        kind(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c")]),
-        ExporterKind::Otlp
+        kinds(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c")]),
+        [Otlp]
     );
     let traces = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://c");
-    assert_eq!(kind(&[traces]), ExporterKind::Otlp);
+    assert_eq!(kinds(&[traces]), [Otlp]);
+    assert!(kinds(&[("OTEL_TRACES_EXPORTER", "NONE"), traces]).is_empty());
     assert_eq!(
-        kind(&[("OTEL_TRACES_EXPORTER", "NONE"), traces]),
-        ExporterKind::None
+        kinds(&[("OTEL_TRACES_EXPORTER", "console"), traces]),
+        [Console]
     );
-    assert_eq!(
-        kind(&[("OTEL_TRACES_EXPORTER", "console"), traces]),
-        ExporterKind::Console
-    );
-    let (kind, otlp, warnings) =
+    let (kinds, otlp, warnings) =
         resolve(&[("OTEL_TRACES_EXPORTER", "Otlp")], CodeExport::default());
-    assert_eq!(kind, ExporterKind::Otlp);
+    assert_eq!(kinds, [Otlp]);
     assert_eq!(otlp.expect("OTLP").endpoint, DEFAULT_ENDPOINT);
     assert!(warnings.is_empty());
     let code = CodeExport {
-        exporter: Some(ExporterKind::None),
+        exporters: Some(vec![ExporterKind::None]),
         ..CodeExport::default()
     };
+    assert!(
+        resolve(&[("OTEL_TRACES_EXPORTER", "otlp")], code)
+            .0
+            .is_empty()
+    );
+    // Exporters given in code are the only ones unless some are named.
+    let custom = || CodeExport {
+        custom: true,
+        ..CodeExport::default()
+    };
+    assert!(resolve(&[traces], custom()).0.is_empty());
     assert_eq!(
-        resolve(&[("OTEL_TRACES_EXPORTER", "otlp")], code).0,
-        ExporterKind::None
+        resolve(&[("OTEL_TRACES_EXPORTER", "otlp")], custom()).0,
+        [Otlp]
     );
 }
 
 #[test]
-fn exporter_lists_take_the_first_known_and_report_the_rest() {
-    let env = [("OTEL_TRACES_EXPORTER", "zipkin, console ,otlp")];
-    let (kind, _, warnings) = resolve(&env, CodeExport::default());
-    assert_eq!(kind, ExporterKind::Console);
-    assert_eq!(warnings.len(), 1);
+fn every_exporter_of_a_list_runs_once_and_unknown_names_are_reported() {
+    use ExporterKind::{Console, Otlp};
+    let env = [("OTEL_TRACES_EXPORTER", "zipkin, console ,otlp,console")];
+    let (kinds, otlp, warnings) = resolve(&env, CodeExport::default());
+    assert_eq!(kinds, [Console, Otlp]);
+    assert!(otlp.is_some(), "OTLP is in the list");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(
-        warnings[0].starts_with("OTEL_TRACES_EXPORTER"),
+        warnings[0].starts_with("OTEL_TRACES_EXPORTER") && warnings[0].contains("\"zipkin\""),
         "{warnings:?}"
     );
-    assert!(warnings[0].contains("\"zipkin\"") && warnings[0].contains("\"otlp\""));
 
+    // Only unknown names: as if unset (the default), reported.
     let env = [("OTEL_TRACES_EXPORTER", "jaeger")];
-    let (kind, _, warnings) = resolve(&env, CodeExport::default());
-    assert_eq!((kind, warnings.len()), (ExporterKind::Console, 1));
+    let (kinds, _, warnings) = resolve(&env, CodeExport::default());
+    assert_eq!((kinds, warnings.len()), (vec![Console], 1));
+
+    // `none` beside others is ignored, reported.
+    let env = [("OTEL_TRACES_EXPORTER", "none,otlp")];
+    let (kinds, _, warnings) = resolve(&env, CodeExport::default());
+    assert_eq!(kinds, [Otlp]);
+    assert!(warnings[0].contains("`none`"), "{warnings:?}");
+
+    // The same rules in code.
+    let code = CodeExport {
+        exporters: Some(vec![Otlp, ExporterKind::None, Otlp, Console]),
+        ..CodeExport::default()
+    };
+    let (kinds, _, warnings) = resolve(&[], code);
+    assert_eq!(kinds, [Otlp, Console]);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+}
+
+#[test]
+fn the_request_size_cap_is_at_most_the_otlp_limit() {
+    let code = |bytes| CodeExport {
+        exporters: Some(vec![ExporterKind::Otlp]),
+        max_body: Some(bytes),
+        ..CodeExport::default()
+    };
+    let (_, otlp, warnings) = resolve(&[], code(1 << 20));
+    assert_eq!(otlp.unwrap().max_body, 1 << 20);
+    assert!(warnings.is_empty());
+    let (_, otlp, warnings) = resolve(&[], code(1 << 30));
+    assert_eq!(otlp.unwrap().max_body, crate::otlp::MAX_BODY_LIMIT);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let (_, otlp, _) = resolve(
+        &[],
+        CodeExport {
+            exporters: Some(vec![ExporterKind::Otlp]),
+            ..CodeExport::default()
+        },
+    );
+    assert_eq!(otlp.unwrap().max_body, crate::otlp::DEFAULT_MAX_BODY);
 }
 
 #[test]
@@ -261,7 +310,7 @@ fn bad_header_entries_are_skipped_and_reported_by_key_only() {
 #[test]
 fn code_headers_win_per_name_case_insensitively() {
     let code = CodeExport {
-        exporter: Some(ExporterKind::Otlp),
+        exporters: Some(vec![ExporterKind::Otlp]),
         headers: vec![
             ("X-Key".to_owned(), "code".to_owned()),
             ("bad name".to_owned(), "leaked".to_owned()),
@@ -302,7 +351,7 @@ fn timeouts() {
         );
     }
     let code = |timeout| CodeExport {
-        exporter: Some(ExporterKind::Otlp),
+        exporters: Some(vec![ExporterKind::Otlp]),
         timeout: Some(timeout),
         ..CodeExport::default()
     };
@@ -329,7 +378,7 @@ fn compression() {
         "{w:?}"
     );
     let code = CodeExport {
-        exporter: Some(ExporterKind::Otlp),
+        exporters: Some(vec![ExporterKind::Otlp]),
         compression: Some(Compression::Gzip),
         ..CodeExport::default()
     };
@@ -366,6 +415,6 @@ fn otlp_variables_are_not_read_for_other_exporters() {
     let (kind, otlp, warnings) = resolve(&env, CodeExport::default());
     assert_eq!(
         (kind, otlp, warnings.len()),
-        (ExporterKind::Console, None, 0)
+        (vec![ExporterKind::Console], None, 0)
     );
 }

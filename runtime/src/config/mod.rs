@@ -123,32 +123,20 @@ pub enum LogFormat {
 /// Settings of the OTLP/HTTP exporter, as resolved from [`Config`] and the environment.
 ///
 /// `Debug` masks header values and URL credentials, which often hold API keys.
-///
-/// ```
-/// use std::time::Duration;
-/// use traced::{Compression, OtlpSettings};
-///
-/// let settings = OtlpSettings {
-///     endpoint: "https://user:hunter2@collector.example.com/v1/traces".to_owned(),
-///     headers: vec![("x-api-key".to_owned(), "s3cr3t".to_owned())],
-///     timeout: Duration::from_secs(10),
-///     compression: Compression::Gzip,
-/// };
-/// let shown = format!("{settings:?}");
-/// assert!(shown.contains("x-api-key"));
-/// assert!(!shown.contains("s3cr3t") && !shown.contains("hunter2"));
-/// ```
 #[derive(Clone, PartialEq)]
-pub struct OtlpSettings {
+pub(crate) struct OtlpSettings {
     /// The full URL spans are posted to (already joined with `v1/traces`).
-    pub endpoint: String,
+    pub(crate) endpoint: String,
     /// Extra request headers (values already percent-decoded).
-    pub headers: Vec<(String, String)>,
-    /// Per-request timeout. "No limit" (`OTEL_EXPORTER_OTLP_TIMEOUT=0`) is one day, the
-    /// longest duration any setting takes.
-    pub timeout: Duration,
+    pub(crate) headers: Vec<(String, String)>,
+    /// The longest time one batch's export may take, retries and waits included. "No limit"
+    /// (`OTEL_EXPORTER_OTLP_TIMEOUT=0`) is one day, the longest duration any setting takes.
+    pub(crate) timeout: Duration,
     /// Request body compression.
-    pub compression: Compression,
+    pub(crate) compression: Compression,
+    /// The largest request body, before compression (default 8 MiB, at most the OTLP limit of
+    /// 64 MiB): a batch that would be larger goes in several requests.
+    pub(crate) max_body: usize,
     /// CA and client certificate files for an `https://` endpoint.
     pub(crate) tls: TlsFiles,
 }
@@ -156,26 +144,16 @@ pub struct OtlpSettings {
 /// Settings of the batching export thread (`OTEL_BSP_*`; in code, [`Config::schedule_delay`],
 /// [`Config::max_queue_size`], [`Config::max_export_batch_size`] and
 /// [`Config::export_timeout`]).
-///
-/// ```
-/// use std::time::Duration;
-///
-/// let defaults = traced::BatchSettings::default();
-/// assert_eq!(defaults.schedule_delay, Duration::from_secs(5));
-/// assert_eq!(defaults.max_queue_size, 2048);
-/// assert_eq!(defaults.max_export_batch_size, 512);
-/// assert_eq!(defaults.export_timeout, Duration::from_secs(30));
-/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BatchSettings {
+pub(crate) struct BatchSettings {
     /// Longest time a finished span waits before it is exported.
-    pub schedule_delay: Duration,
+    pub(crate) schedule_delay: Duration,
     /// Finished spans held at most; more are dropped and counted.
-    pub max_queue_size: usize,
+    pub(crate) max_queue_size: usize,
     /// Spans per export call at most.
-    pub max_export_batch_size: usize,
+    pub(crate) max_export_batch_size: usize,
     /// Longest time one export call, and the final flush, may take.
-    pub export_timeout: Duration,
+    pub(crate) export_timeout: Duration,
 }
 
 /// The defaults of OpenTelemetry SDK environment variables, Batch Span Processor.
@@ -201,8 +179,10 @@ pub(crate) struct Settings {
     pub(crate) resource: Resource,
     /// The resource detectors that found something; `None` when detection is off.
     pub(crate) detected: Option<Detectors>,
-    pub(crate) exporter: ExporterKind,
-    /// Present whenever `exporter` is `Otlp`.
+    /// The exporters named in code or `OTEL_TRACES_EXPORTER`, each once; empty for none
+    /// (exporters given in code come beside these, see `Resolved`).
+    pub(crate) exporters: Vec<ExporterKind>,
+    /// Present whenever `exporters` has `Otlp`.
     pub(crate) otlp: Option<OtlpSettings>,
     pub(crate) sampler: Sampler,
     pub(crate) propagators: Propagators,

@@ -23,8 +23,8 @@ const LOG_FORMATS: [(&str, LogFormat); 2] =
 #[derive(Debug)]
 pub(crate) struct Resolved {
     pub(crate) settings: Settings,
-    /// From [`Config::with_exporter`]; when present it is used whatever `settings.exporter` says.
-    pub(crate) custom_exporter: Option<BoxedExporter>,
+    /// From [`Config::with_exporter`]: they run beside `settings.exporters`.
+    pub(crate) custom_exporters: Vec<BoxedExporter>,
     /// One message per invalid value, for the log stream once logging is up.
     pub(crate) warnings: Vec<String>,
 }
@@ -60,10 +60,12 @@ impl Config {
         let detectors = resolve_detectors(&mut env, self.resource_detectors);
         let detected = detect(lookup, machine, detectors);
         let resource = complete_resource(user_resource, detected.resource);
-        let (exporter, otlp) = resolve_export(
+        let (exporters, otlp) = resolve_export(
             &mut env,
             CodeExport {
-                exporter: self.exporter,
+                exporters: self.exporters,
+                custom: !self.custom_exporters.is_empty(),
+                max_body: self.otlp_max_body,
                 endpoint: self.otlp_endpoint,
                 headers: self.otlp_headers,
                 timeout: self.otlp_timeout,
@@ -102,7 +104,7 @@ impl Config {
             disabled,
             resource,
             detected: (!detectors.is_empty()).then_some(detected.found),
-            exporter,
+            exporters,
             otlp,
             sampler,
             propagators,
@@ -115,7 +117,7 @@ impl Config {
         };
         Resolved {
             settings,
-            custom_exporter: self.custom_exporter,
+            custom_exporters: self.custom_exporters,
             warnings: env.warnings,
         }
     }

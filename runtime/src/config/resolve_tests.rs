@@ -41,10 +41,10 @@ fn defaults() {
     let resolved = resolve(&[], Config::new());
     let s = resolved.settings;
     assert!(resolved.warnings.is_empty());
-    assert!(resolved.custom_exporter.is_none());
+    assert!(resolved.custom_exporters.is_empty());
     assert!(!s.disabled);
     assert_eq!(s.service_name(), "pkg");
-    assert_eq!(s.exporter, ExporterKind::Console);
+    assert_eq!(s.exporters, [ExporterKind::Console]);
     assert_eq!(s.otlp, None);
     assert_eq!(s.sampler, Sampler::ParentBased(RootSampler::AlwaysOn));
     assert_eq!(s.propagators, Propagators::default());
@@ -101,7 +101,7 @@ fn every_variable_is_read() {
         s.detected.map(|found| found.to_string()).as_deref(),
         Some("none")
     );
-    assert_eq!(s.exporter, ExporterKind::Otlp);
+    assert_eq!(s.exporters, [ExporterKind::Otlp]);
     let otlp = s.otlp.as_ref().expect("OTLP");
     assert_eq!(otlp.endpoint, "http://c:4318/v1/traces");
     assert_eq!(otlp.headers, [("k".to_owned(), "v".to_owned())]);
@@ -170,10 +170,8 @@ fn code_wins_over_the_environment() {
     assert!(resolved.warnings.is_empty(), "{:?}", resolved.warnings);
     let s = resolved.settings;
     assert!(!s.disabled);
-    assert_eq!(
-        (s.exporter, s.sampler),
-        (ExporterKind::None, Sampler::AlwaysOn)
-    );
+    assert!(s.exporters.is_empty());
+    assert_eq!(s.sampler, Sampler::AlwaysOn);
     assert_eq!(s.propagators, Propagators::default());
     let b = s.batch;
     assert_eq!(
@@ -306,9 +304,10 @@ impl SpanExporter for Discard {
 #[test]
 fn a_custom_exporter_is_passed_through() {
     let config = Config::new().with_exporter(Discard);
-    assert!(format!("{config:?}").contains("custom_exporter: Some"));
+    assert!(format!("{config:?}").contains("custom_exporters: ["));
     let resolved = resolve(&[], config);
-    assert!(resolved.custom_exporter.is_some());
+    assert_eq!(resolved.custom_exporters.len(), 1);
+    assert!(resolved.settings.exporters.is_empty(), "the only exporter");
 }
 
 #[test]

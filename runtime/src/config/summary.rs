@@ -44,12 +44,21 @@ impl Settings {
             }
             None => line.push_str(" resource.detectors=none"),
         }
-        let exporter = match self.exporter {
-            ExporterKind::Otlp => "otlp",
-            ExporterKind::Console => "console",
-            ExporterKind::None => "none",
+        let exporters: Vec<&str> = self
+            .exporters
+            .iter()
+            .map(|kind| match kind {
+                ExporterKind::Otlp => "otlp",
+                ExporterKind::Console => "console",
+                ExporterKind::None => "none",
+            })
+            .collect();
+        let exporters = if exporters.is_empty() {
+            "none".to_owned()
+        } else {
+            exporters.join(",")
         };
-        let _ = write!(line, " exporter={exporter}");
+        let _ = write!(line, " exporter={exporters}");
         if let Some(otlp) = &self.otlp {
             let _ = write!(
                 line,
@@ -140,8 +149,8 @@ impl fmt::Debug for Config {
             .field("resource", &self.resource)
             .field("resource_detectors", &self.resource_detectors)
             .field("disabled", &self.disabled)
-            .field("exporter", &self.exporter)
-            .field("custom_exporter", &self.custom_exporter)
+            .field("exporters", &self.exporters)
+            .field("custom_exporters", &self.custom_exporters)
             .field(
                 "otlp_endpoint",
                 &self.otlp_endpoint.as_deref().map(mask_userinfo),

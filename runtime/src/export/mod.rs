@@ -3,8 +3,6 @@
 
 mod console;
 mod convert;
-mod http_client;
-mod http_thread;
 mod lane;
 mod otlp;
 mod reports;

@@ -8,26 +8,27 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use opentelemetry::InstrumentationScope;
-use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::SpanData;
 
 use super::BoxedExporter;
 use super::console::ConsoleExporter;
 use super::convert::{Strings, span_data};
 use super::lane::Lane;
+use super::otlp::OtlpExporter;
 use super::reports::Reports;
 use super::stats::ExporterCounters;
 use crate::config::{BatchSettings, OtlpSettings};
 use crate::engine::clock::Anchor;
 use crate::engine::pipeline::Pipeline;
 use crate::engine::pool::{Recycled, Recycler};
+use crate::resource::Resource as OwnResource;
 
 /// An exporter the thread builds (on itself, off any async runtime).
 #[derive(Debug)]
 pub(crate) enum ExporterSpec {
     /// Given in code (`Config::with_exporter`).
     Custom(BoxedExporter),
-    Otlp(OtlpSettings),
+    Otlp(Box<OtlpSettings>),
     Console,
 }
 
@@ -62,6 +63,9 @@ pub(crate) struct ShutdownReport {
 #[derive(Debug)]
 pub(crate) struct Worker {
     pipeline: &'static Pipeline,
+    /// On this thread: written from the records and sent synchronously.
+    otlp: Option<OtlpExporter>,
+    /// The exporters of `SpanData`, each on a thread of its own.
     lanes: Vec<Lane>,
     scope: InstrumentationScope,
     batch: BatchSettings,
@@ -74,29 +78,44 @@ pub(crate) struct Worker {
 
 impl Worker {
     /// Starts the export thread; returns once its exporters are built. An exporter that cannot
-    /// be built is reported in the returned warnings and left out; with none left, `Err`.
+    /// be built is left out and reported in the returned warnings (with those of exporters whose
+    /// settings cannot work); with none left, `Err`.
     pub(crate) fn spawn(
         pipeline: &'static Pipeline,
         specs: Vec<ExporterSpec>,
-        resource: Resource,
+        resource: &OwnResource,
         batch: BatchSettings,
     ) -> Result<(WorkerHandle, Vec<String>), String> {
         let mut warnings = Vec::new();
+        let mut otlp = None;
         let mut lanes = Vec::new();
+        let mut exporters = Vec::new();
+        let sdk_resource = resource.to_sdk();
         for spec in specs {
             let name = spec.name();
-            match Lane::spawn(name, move || build(spec), resource.clone(), pipeline) {
-                Ok(lane) => lanes.push(lane),
-                Err(e) => warnings.push(format!("{e}; spans will not be exported to {name}")),
+            match spec {
+                ExporterSpec::Otlp(settings) => {
+                    let (exporter, problems) = OtlpExporter::new(&settings, resource, pipeline);
+                    warnings.extend(problems);
+                    exporters.push(Arc::clone(exporter.counters()));
+                    otlp = Some(exporter);
+                }
+                spec => {
+                    match Lane::spawn(name, move || build(spec), sdk_resource.clone(), pipeline) {
+                        Ok(lane) => {
+                            exporters.push(Arc::clone(lane.counters()));
+                            lanes.push(lane);
+                        }
+                        Err(e) => {
+                            warnings.push(format!("{e}; spans will not be exported to {name}"))
+                        }
+                    }
+                }
             }
         }
-        if lanes.is_empty() {
+        if otlp.is_none() && lanes.is_empty() {
             return Err(warnings.join("; "));
         }
-        let exporters = lanes
-            .iter()
-            .map(|lane| Arc::clone(lane.counters()))
-            .collect();
         let (ready_tx, ready_rx) = mpsc::sync_channel::<()>(1);
         let (done_tx, done_rx) = mpsc::sync_channel::<bool>(1);
         thread::Builder::new()
@@ -110,6 +129,7 @@ impl Worker {
                     .build();
                 let mut worker = Worker {
                     pipeline,
+                    otlp,
                     lanes,
                     scope,
                     batch,
@@ -188,20 +208,29 @@ impl Worker {
             return false;
         }
         let anchor = Anchor::now();
-        // The conversion empties the records: it comes last.
-        let batch: Vec<SpanData> = self
-            .records
-            .iter_mut()
-            .map(|record| span_data(record, &self.scope, &anchor, &mut self.strings))
-            .collect();
-        // An exporter that has not finished its earlier batches delays the others by at most
-        // one export timeout (see `Lane::export`).
-        let until = Instant::now() + self.batch.export_timeout;
-        if let Some((last, others)) = self.lanes.split_last() {
-            for lane in others {
-                lane.export(batch.clone(), until, &mut self.reports);
+        if let Some(otlp) = &mut self.otlp {
+            otlp.write(&self.records, &anchor, &mut self.reports);
+        }
+        if !self.lanes.is_empty() {
+            // The conversion empties the records: it comes after the OTLP writer read them.
+            let batch: Vec<SpanData> = self
+                .records
+                .iter_mut()
+                .map(|record| span_data(record, &self.scope, &anchor, &mut self.strings))
+                .collect();
+            // An exporter that has not finished its earlier batches delays the others by at
+            // most one export timeout (see `Lane::export`).
+            let until = Instant::now() + self.batch.export_timeout;
+            if let Some((last, others)) = self.lanes.split_last() {
+                for lane in others {
+                    lane.export(batch.clone(), until, &mut self.reports);
+                }
+                last.export(batch, until, &mut self.reports);
             }
-            last.export(batch, until, &mut self.reports);
+        }
+        // Sent once the lanes have their batch: a slow collector does not hold them up.
+        if let Some(otlp) = &mut self.otlp {
+            otlp.send(&mut self.reports);
         }
         for record in self.records.drain(..) {
             self.recycler.recycle(record);
@@ -218,6 +247,9 @@ impl Worker {
 
     fn final_flush(&mut self) -> bool {
         let until = Instant::now() + self.batch.export_timeout;
+        if let Some(otlp) = &mut self.otlp {
+            otlp.limit(until);
+        }
         self.export_queued(Some(until));
         self.reports.drops(self.pipeline, true);
         let mut completed = self.pipeline.queued() == 0;
@@ -256,11 +288,12 @@ impl WorkerHandle {
     }
 }
 
+/// A `SpanData` exporter, built on its lane's thread.
 fn build(spec: ExporterSpec) -> Result<BoxedExporter, String> {
     match spec {
         ExporterSpec::Custom(exporter) => Ok(exporter),
         ExporterSpec::Console => Ok(BoxedExporter::new(ConsoleExporter::stdout())),
-        ExporterSpec::Otlp(settings) => super::otlp::build(&settings).map(BoxedExporter::new),
+        ExporterSpec::Otlp(_) => Err("the OTLP exporter runs on the export thread".into()),
     }
 }
 

@@ -92,7 +92,7 @@ fn worker_with(
     probes: &[&Arc<Probe>],
     batch: BatchSettings,
 ) -> Worker {
-    let resource = Resource::builder_empty().build();
+    let resource = opentelemetry_sdk::Resource::builder_empty().build();
     let lanes = probes
         .iter()
         .map(|probe| {
@@ -108,6 +108,7 @@ fn worker_with(
         .collect();
     Worker {
         pipeline,
+        otlp: None,
         lanes,
         scope: InstrumentationScope::builder("test").build(),
         batch,

@@ -95,17 +95,18 @@ fn start(config: Config, defaults: ServiceDefaults) -> Guard {
         ACTIVE.store(false, Ordering::Release);
         return Guard::inert();
     }
-    let specs = match resolved.custom_exporter {
-        Some(exporter) => vec![ExporterSpec::Custom(exporter)],
-        None => exporter_specs(&settings),
-    };
-    let custom = specs
-        .iter()
-        .any(|spec| matches!(spec, ExporterSpec::Custom(_)));
+    let custom = resolved.custom_exporters.len();
+    let mut specs = exporter_specs(&settings);
+    specs.extend(
+        resolved
+            .custom_exporters
+            .into_iter()
+            .map(ExporterSpec::Custom),
+    );
     let (pipeline, worker) = start_pipeline(&settings, specs);
-    fork::remember(&settings, custom);
-    if custom {
-        tracing::info!(target: "traced", "tracing started: {} (exporter overridden in code)", settings.summary());
+    fork::remember(&settings, custom > 0);
+    if custom > 0 {
+        tracing::info!(target: "traced", "tracing started: {} (and {custom} exporters given in code)", settings.summary());
     } else {
         tracing::info!(target: "traced", "tracing started: {}", settings.summary());
     }
@@ -126,16 +127,18 @@ fn start(config: Config, defaults: ServiceDefaults) -> Guard {
 
 /// The exporters `settings` name (an exporter given in code aside).
 fn exporter_specs(settings: &Settings) -> Vec<ExporterSpec> {
-    match settings.exporter {
-        ExporterKind::Otlp => settings
-            .otlp
-            .clone()
-            .map(ExporterSpec::Otlp)
-            .into_iter()
-            .collect(),
-        ExporterKind::Console => vec![ExporterSpec::Console],
-        ExporterKind::None => Vec::new(),
-    }
+    settings
+        .exporters
+        .iter()
+        .filter_map(|kind| match kind {
+            ExporterKind::Otlp => settings
+                .otlp
+                .clone()
+                .map(|otlp| ExporterSpec::Otlp(Box::new(otlp))),
+            ExporterKind::Console => Some(ExporterSpec::Console),
+            ExporterKind::None => None,
+        })
+        .collect()
 }
 
 /// Makes the global tracing subscriber: the `RUST_LOG` filter, the bridge that turns `tracing`
@@ -183,7 +186,7 @@ fn start_pipeline(
         return (pipeline::install(new_pipeline(false)), None);
     }
     let pipeline = pipeline::install(new_pipeline(true));
-    match Worker::spawn(pipeline, specs, settings.resource.to_sdk(), settings.batch) {
+    match Worker::spawn(pipeline, specs, &settings.resource, settings.batch) {
         Ok((worker, warnings)) => {
             for warning in warnings {
                 tracing::warn!(target: "traced", "{warning}");

@@ -24,7 +24,6 @@ mod span;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
@@ -137,8 +136,8 @@ impl Capture {
         ));
         let sink = Sink::default();
         let spec = ExporterSpec::Custom(BoxedExporter::new(sink.clone()));
-        let resource = Resource::builder_empty().build();
-        let worker = match Worker::spawn(pipeline, vec![spec], resource, batch) {
+        let resource = crate::resource::Resource::default();
+        let worker = match Worker::spawn(pipeline, vec![spec], &resource, batch) {
             Ok((worker, _)) => worker,
             // Only thread creation can fail here; a test cannot go on without it.
             Err(e) => panic!("traced::testing: {e}"),

@@ -20,6 +20,7 @@ fn settings(endpoint: &str) -> OtlpSettings {
         timeout: Duration::from_secs(10),
         compression: Compression::None,
         tls: TlsFiles::default(),
+        max_body: crate::otlp::DEFAULT_MAX_BODY,
     }
 }
 
