@@ -31,6 +31,10 @@ fn main() {
         println!("{iterations} iterations: {bytes} bytes encoded");
         return;
     }
+    if mode.starts_with("log") {
+        run_logs(iterations, mode);
+        return;
+    }
     // Large enough for every span: under valgrind the export thread runs only in time slices.
     let config = traced_config().max_queue_size(1 << 20);
     let guard = match mode {
@@ -66,6 +70,34 @@ fn main() {
             stats.exported, stats.dropped
         );
     }
+}
+
+/// `log`: traced's JSON line on stderr for one `tracing` event inside a span (run it with
+/// stderr sent to `/dev/null`). `log-otlp`: the same line and the event's OTLP log record (to
+/// an endpoint that need not answer: only the logging thread is measured). Instructions per
+/// event = inclusive count of `span_cost::log_event` / iterations.
+fn run_logs(iterations: u64, mode: &str) {
+    let mut config = traced_config().install_logging(true);
+    if mode == "log-otlp" {
+        config = config.otlp_endpoint("http://127.0.0.1:9/v1/traces");
+    }
+    let mut guard = traced::init(config);
+    let _root = traced::Span::root("logging").enter();
+    for burst in (0..iterations).step_by(64) {
+        for i in burst..(burst + 64).min(iterations) {
+            let (id, label, flag) = args(i);
+            log_event(id, label, flag);
+        }
+        std::thread::sleep(std::time::Duration::from_micros(500));
+    }
+    drop(_root);
+    guard.shutdown();
+}
+
+/// One event with three fields, as an application logs inside a handler.
+#[inline(never)]
+fn log_event(id: u64, label: &str, flag: bool) {
+    tracing::info!(order_id = id, label, flag, "processing the order");
 }
 
 /// One burst of W2's iterations, traced or not.
