@@ -87,7 +87,10 @@ pub use engine::{
     current_trace_id, record,
 };
 pub use export::ExporterStats;
-pub use init::{ExportStats, Flushed, Guard, ReinitError, flush, init, reinit_after_fork};
+pub use init::{
+    ExportStats, FilterError, Flushed, Guard, ReinitError, flush, init, reinit_after_fork,
+    set_log_filter, set_span_filter,
+};
 pub use traced_macros::{child_span, root_span, traced_service};
 
 // The README's Rust examples are compiled as doctests, so the quick start cannot rot.

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::reload;
 
 use crate::bridge::BridgeLayer;
 use crate::config::{Config, ExporterKind, ServiceDefaults, Settings};
@@ -13,9 +14,11 @@ use crate::export::{ExporterCounters, ExporterSpec, ExporterStats, Worker, Worke
 use crate::logging;
 use crate::resource::Machine;
 
+mod filters;
 mod flush;
 mod fork;
 
+pub use filters::{FilterError, set_log_filter, set_span_filter};
 pub use flush::{Flushed, flush};
 pub use fork::{ReinitError, reinit_after_fork};
 
@@ -148,21 +151,49 @@ fn exporter_specs(settings: &Settings) -> Vec<ExporterSpec> {
 /// Never panics. An invalid filter falls back to `info` and is reported once the subscriber is
 /// in place, where the warning reaches our lines.
 fn install_subscriber(settings: &Settings) -> bool {
-    let (filter, filter_error) = logging::filter(&settings.log_filter);
-    let max_level = filter.max_level_hint();
+    let (log_filter, log_error) = logging::filter(&settings.log_filter);
+    let max_level = filters::max_level(&log_filter);
+    let span_directives = "info";
+    let (span_filter, span_error) = filters::span_filter(span_directives);
+    let filters = filters::Filters {
+        log: log_filter,
+        span: span_filter,
+    };
+    let (filters, reload) = reload::Layer::new(filters);
     let subscriber = tracing_subscriber::registry()
-        .with(filter)
+        .with(filters)
         .with(BridgeLayer::new())
         .with(logging::stderr_layer(settings));
     if tracing::subscriber::set_global_default(subscriber).is_err() {
         return false;
     }
-    if let Some(error) = filter_error {
+    let span_reload = reload.clone();
+    filters::installed(
+        Box::new(move |filter| {
+            reload
+                .modify(|filters| filters.log = filter)
+                .map_err(|e| e.to_string())
+        }),
+        Box::new(move |filter| {
+            span_reload
+                .modify(|filters| filters.span = filter)
+                .map_err(|e| e.to_string())
+        }),
+    );
+    if let Some(error) = log_error {
         tracing::warn!(
             target: "traced",
             filter = settings.log_filter.as_str(),
             error = %error,
             "invalid RUST_LOG filter, using `info`"
+        );
+    }
+    if let Some(error) = span_error {
+        tracing::warn!(
+            target: "traced",
+            filter = span_directives,
+            error = %error,
+            "invalid TRACED_SPAN_FILTER, using `info`"
         );
     }
     logging::bridge_log_records(max_level);

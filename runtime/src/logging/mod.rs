@@ -62,6 +62,26 @@ pub(crate) fn bridge_log_records(max_level: Option<LevelFilter>) {
     }
 }
 
+/// The `log` crate's own max level, for a filter whose most verbose level is `max_level`
+/// (`None`: every level).
+pub(crate) fn set_log_max_level(max_level: Option<LevelFilter>) {
+    let max_level = max_level.unwrap_or(LevelFilter::TRACE);
+    log::set_max_level(tracing_log::AsLog::as_log(&max_level));
+}
+
+/// Parses `EnvFilter` directives, keeping the panic line enabled (see [`filter`]); an error
+/// for invalid ones.
+pub(crate) fn strict_filter(directives: &str) -> Result<EnvFilter, String> {
+    let directives = match directives.trim() {
+        "" => "info",
+        directives => directives,
+    };
+    let filter = EnvFilter::builder()
+        .parse(directives)
+        .map_err(|e| e.to_string())?;
+    Ok(with_panic_line(filter, directives))
+}
+
 /// Parses `EnvFilter` directives; invalid ones give `info` and the parse error.
 ///
 /// The panic line stays enabled unless the directives name its target: a filter such as
@@ -77,11 +97,16 @@ pub(crate) fn filter(directives: &str) -> (EnvFilter, Option<String>) {
         Ok(filter) => (filter, None),
         Err(error) => (EnvFilter::new("info"), Some(error.to_string())),
     };
+    (with_panic_line(filter, directives), error)
+}
+
+/// `filter` with the panic line enabled, unless `directives` name its target.
+fn with_panic_line(filter: EnvFilter, directives: &str) -> EnvFilter {
     if directives.contains(PANIC_TARGET) {
-        return (filter, error);
+        return filter;
     }
     match format!("{PANIC_TARGET}=error").parse() {
-        Ok(directive) => (filter.add_directive(directive), error),
-        Err(_) => (filter, error),
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
     }
 }
