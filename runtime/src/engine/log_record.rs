@@ -5,7 +5,6 @@
 
 use std::borrow::Cow;
 
-use compact_str::CompactString;
 use smallvec::SmallVec;
 
 use super::record::Attr;
@@ -57,8 +56,9 @@ pub(crate) struct LogRecord {
     /// When traced saw it: the same moment for an event logged in this process.
     pub(crate) observed: u64,
     pub(crate) severity: Severity,
-    /// The message, cut to the attribute value length limit.
-    pub(crate) body: CompactString,
+    /// The message, cut to the attribute value length limit. Its buffer is kept when the
+    /// record is recycled.
+    pub(crate) body: String,
     /// The event's fields, typed; for a bridged `log` record, its file and line as
     /// `code.file.path` and `code.line.number`.
     pub(crate) attrs: LogAttrs,
@@ -76,13 +76,25 @@ pub(crate) struct LogRecord {
 }
 
 impl LogRecord {
+    /// Empties the record for reuse, keeping its buffers.
+    pub(crate) fn clear(&mut self) {
+        self.body.clear();
+        self.attrs.clear();
+        self.dropped_attrs = 0;
+        self.trace_id = 0;
+        self.span_id = 0;
+        self.flags = 0;
+        self.target = Cow::Borrowed("");
+        self.event_name = None;
+    }
+
     /// An empty record, to be filled.
     pub(crate) fn empty() -> LogRecord {
         LogRecord {
             time: 0,
             observed: 0,
             severity: Severity::INFO,
-            body: CompactString::default(),
+            body: String::new(),
             attrs: SmallVec::new(),
             dropped_attrs: 0,
             trace_id: 0,

@@ -20,6 +20,8 @@ mod in_span;
 mod internal;
 mod limits;
 #[expect(dead_code, reason = "the logs signal is being built on it")]
+pub(crate) mod log_queue;
+#[expect(dead_code, reason = "the logs signal is being built on it")]
 pub(crate) mod log_record;
 pub(crate) mod panic;
 pub(crate) mod pipeline;
