@@ -9,6 +9,7 @@ pub mod app;
 pub mod captured;
 pub mod collector;
 pub mod examples;
+pub mod export;
 pub mod fault;
 pub mod peer;
 pub mod receiver;
