@@ -11,6 +11,8 @@ pub mod collector;
 pub mod examples;
 pub mod export;
 pub mod fault;
+#[cfg(feature = "tls")]
+pub mod mtls;
 pub mod peer;
 pub mod receiver;
 pub mod spans;
