@@ -15,7 +15,7 @@ pub fn line<'a>(output: &'a Output, what: &str) -> &'a Line {
         .unwrap_or_else(|| panic!("no {prefix:?} line\n{}", output.dump()))
 }
 
-/// The `name=value` field of a `export: …` line, as a number.
+/// The `name=value` field of an `export: …` line, as a number.
 ///
 /// # Panics
 /// When the field is missing or not a number.
