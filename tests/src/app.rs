@@ -135,6 +135,16 @@ impl Running {
         self.stderr.wait_for(Instant::now() + timeout, matches)
     }
 
+    /// Waits up to `timeout` for a stdout line that satisfies `matches` and returns it with the
+    /// instant it was read; `None` when the timeout passed or stdout closed first.
+    pub fn wait_for_stdout(
+        &self,
+        timeout: Duration,
+        matches: impl Fn(&str) -> bool,
+    ) -> Option<Line> {
+        self.stdout.wait_for_line(Instant::now() + timeout, matches)
+    }
+
     /// The `addr` of the JSON log line whose message is `listening` (what the example servers
     /// log once bound); fails the test if none comes within `timeout`.
     pub fn listening_addr(&self, timeout: Duration) -> SocketAddr {
@@ -255,11 +265,15 @@ impl Stream {
     }
 
     fn wait_for(&self, deadline: Instant, matches: impl Fn(&str) -> bool) -> Option<String> {
+        self.wait_for_line(deadline, matches).map(|line| line.text)
+    }
+
+    fn wait_for_line(&self, deadline: Instant, matches: impl Fn(&str) -> bool) -> Option<Line> {
         let mut seen = 0;
         let mut state = self.lock();
         loop {
             if let Some(line) = state.lines[seen..].iter().find(|l| matches(&l.text)) {
-                return Some(line.text.clone());
+                return Some(line.clone());
             }
             seen = state.lines.len();
             let left = deadline.checked_duration_since(Instant::now())?;

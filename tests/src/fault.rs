@@ -14,10 +14,22 @@ const DEADLINE: Duration = Duration::from_secs(60);
 /// # Panics
 /// When the program fails or outlives its deadline, with everything it printed.
 pub fn run_spans(fault_app: &str, receiver: &Receiver, spans: usize) -> Output {
-    let output = App::new(fault_app)
+    run(spans_app(fault_app, receiver, spans))
+}
+
+/// `fault_app spans <spans>` against `receiver`, for a test to add its own settings to.
+pub fn spans_app(fault_app: &str, receiver: &Receiver, spans: usize) -> App {
+    App::new(fault_app)
         .args(["spans", &spans.to_string()])
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
-        .run(DEADLINE);
+}
+
+/// Runs `app` to completion and returns its output.
+///
+/// # Panics
+/// When the program fails or outlives its deadline, with everything it printed.
+pub fn run(app: App) -> Output {
+    let output = app.run(DEADLINE);
     output.assert_success();
     output
 }

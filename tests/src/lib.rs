@@ -9,7 +9,10 @@ pub mod app;
 pub mod captured;
 pub mod collector;
 pub mod examples;
+pub mod export;
 pub mod fault;
+#[cfg(feature = "tls")]
+pub mod mtls;
 pub mod peer;
 pub mod receiver;
 pub mod spans;

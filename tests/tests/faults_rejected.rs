@@ -3,6 +3,9 @@
 //! - 400 (with a body holding a fake credential): exactly one request, the spans counted as
 //!   failed, one warning line, and the body never appears in the output.
 //! - 200 with `partial_success`: one request, the rejection logged, nothing retried.
+//! - A 307 redirect: not followed (nothing reaches the `Location`), one request, the spans
+//!   counted as failed, one warning with the status and the `Location`'s origin only; neither
+//!   the configured header's value nor the `Location`'s path and query appear anywhere.
 
 use std::time::Duration;
 
@@ -102,4 +105,49 @@ fn a_partial_success_is_logged_and_not_retried() {
     );
     let line = logged[0].to_string();
     assert!(line.contains('3'), "the rejected count is logged: {line}");
+}
+
+#[test]
+fn a_redirect_is_not_followed_counted_as_failed_and_reported_with_its_origin_only() {
+    let _serial = serial();
+    let receiver = Receiver::start();
+    // Where the redirect points: a receiver too, so a followed redirect would show.
+    let elsewhere = Receiver::start();
+    let location = format!("{}/v1/traces?token=moved-secret", elsewhere.endpoint());
+    receiver.script([Reply::status(307).header("location", location)]);
+    let output = fault::run(
+        fault::spans_app(FAULT_APP, &receiver, SPANS as usize)
+            .env("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=header-secret-123"),
+    );
+    std::thread::sleep(RETRY_WINDOW);
+    let requests = receiver.requests();
+    assert_eq!(
+        requests.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [Some(307)],
+        "exactly one request\n{}",
+        output.dump()
+    );
+    // The secret was really sent, so its absence from the output below means something.
+    assert_eq!(requests[0].header("x-api-key"), Some("header-secret-123"));
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the redirect was followed: {:#?}",
+        elsewhere.requests()
+    );
+    assert_eq!(stats(&output), (0, SPANS, 0), "{}", output.dump());
+    let failed = warnings(&output, "span export failed");
+    assert_eq!(failed.len(), 1, "one report\n{}", output.dump());
+    let message = failed[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("307") && message.contains(&elsewhere.endpoint()),
+        "the report names the status and the Location's origin: {message}"
+    );
+    let everything = format!("{}\n{}", output.stdout_text(), output.stderr_text());
+    for secret in ["header-secret-123", "moved-secret", "/v1/traces?"] {
+        assert!(
+            !everything.contains(secret),
+            "{secret:?} leaked into the output\n{}",
+            output.dump()
+        );
+    }
 }

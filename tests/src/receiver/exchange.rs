@@ -12,6 +12,7 @@ pub struct Reply {
     pub(super) retry_after: Option<String>,
     pub(super) partial_success: Option<(i64, String)>,
     pub(super) body: Option<Vec<u8>>,
+    pub(super) headers: Vec<(String, String)>,
 }
 
 impl Reply {
@@ -27,12 +28,19 @@ impl Reply {
             retry_after: None,
             partial_success: None,
             body: None,
+            headers: Vec::new(),
         }
     }
 
     /// Adds a `Retry-After` header (seconds or an HTTP date, as given).
     pub fn retry_after(mut self, value: impl Into<String>) -> Reply {
         self.retry_after = Some(value.into());
+        self
+    }
+
+    /// Adds a response header (e.g. a redirect's `Location`).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Reply {
+        self.headers.push((name.into(), value.into()));
         self
     }
 

@@ -126,6 +126,9 @@ fn respond(reply: Reply) -> Response {
     if let Some(retry_after) = reply.retry_after {
         response = response.header(header::RETRY_AFTER, retry_after);
     }
+    for (name, value) in reply.headers {
+        response = response.header(name, value);
+    }
     response
         .body(Body::from(body))
         .unwrap_or_else(|_| Response::new(Body::empty()))
