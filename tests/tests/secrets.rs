@@ -168,3 +168,40 @@ fn export_errors_and_endpoint_credentials_never_leak() {
     output.assert_success();
     assert_absent(&output, "s3cr3t");
 }
+
+/// The text columns of hex dumps (`7365 6b72 …  sekr`), joined: a value cut across two dump
+/// lines is whole again here.
+fn hex_dump_text(output: &Output) -> String {
+    output
+        .json_logs()
+        .iter()
+        .filter_map(|l| l["message"].as_str())
+        .filter_map(|m| {
+            let (hex, text) = m.split_once("  ")?;
+            let is_dump = hex.split(' ').all(|group| {
+                group.len() == 4 && group.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+            });
+            is_dump.then(|| text.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn otlp_header_values_never_appear_even_at_trace_level() {
+    let receiver = Receiver::start();
+    let output = App::new(env!("CARGO_BIN_EXE_hostile_app"))
+        .args(["quiet"])
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
+        .env("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=k3y-v4lue")
+        .env("RUST_LOG", "trace")
+        .run(DEADLINE);
+    output.assert_success();
+    let requests = receiver.wait_for_requests(1, ARRIVAL);
+    assert_eq!(requests[0].header("x-api-key"), Some("k3y-v4lue"));
+    assert_absent(&output, "k3y-v4lue");
+    let dumped = hex_dump_text(&output);
+    assert!(
+        !dumped.contains("k3y-v4lue"),
+        "the header value is in a hex dump of the request: {dumped:?}"
+    );
+}

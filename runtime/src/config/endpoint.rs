@@ -261,21 +261,27 @@ fn strip_scheme(url: &str) -> Option<&str> {
     })
 }
 
-/// `url` with any `user:password@` replaced by `***@`, for logs and `Debug` (why: `summary.rs`).
+/// `url` with any `user:password@` replaced by `***@` and its query by `?***`, for logs and
+/// `Debug` (why: `summary.rs`).
 pub(crate) fn mask_userinfo(url: &str) -> String {
+    // A query may carry a token (`?api_key=…`): only its presence is shown.
+    let (url, query) = match url.find('?') {
+        Some(at) => (url.get(..at).unwrap_or_default(), "?***"),
+        None => (url, ""),
+    };
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url.to_owned();
+        return format!("{url}{query}");
     };
     let rest = url.get(scheme_end..).unwrap_or_default();
-    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority_len = rest.find(['/', '#']).unwrap_or(rest.len());
     let authority = rest.get(..authority_len).unwrap_or_default();
     match authority.rfind('@') {
         Some(at) => format!(
-            "{}***{}",
+            "{}***{}{query}",
             url.get(..scheme_end).unwrap_or_default(),
             rest.get(at..).unwrap_or_default()
         ),
-        None => url.to_owned(),
+        None => format!("{url}{query}"),
     }
 }
 

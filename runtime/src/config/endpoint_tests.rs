@@ -161,6 +161,11 @@ fn mask_userinfo_hides_credentials_only() {
     assert_eq!(mask_userinfo("https://u:p@h:1/x@y"), "https://***@h:1/x@y");
     assert_eq!(mask_userinfo("http://h/p"), "http://h/p");
     assert_eq!(mask_userinfo("no scheme@x"), "no scheme@x");
+    assert_eq!(
+        mask_userinfo("http://u:p@h/v1/traces?token=q-secret"),
+        "http://***@h/v1/traces?***"
+    );
+    assert_eq!(mask_userinfo("http://h/x?k=v"), "http://h/x?***");
 }
 
 #[test]

@@ -121,6 +121,28 @@ pub(super) struct Filters {
     pub(super) span: EnvFilter,
 }
 
+/// The most verbose level at which the log records of traced's HTTP and TLS libraries are
+/// let through, whatever the directives say: at trace level ureq-proto dumps every request
+/// head, header values (API keys) included, and ureq prints paths and `Location`s; their debug
+/// lines redact those. (The libraries' targets; their `log` records arrive with them.)
+const QUIET_TARGETS: [(&str, LevelFilter); 4] = [
+    ("ureq_proto", LevelFilter::INFO),
+    ("ureq", LevelFilter::DEBUG),
+    ("rustls", LevelFilter::DEBUG),
+    ("rustls_platform_verifier", LevelFilter::DEBUG),
+];
+
+/// Whether `metadata` is an event of traced's HTTP and TLS libraries above their cap.
+fn too_verbose(metadata: &Metadata<'_>) -> bool {
+    let target = metadata.target();
+    QUIET_TARGETS.iter().any(|(quiet, cap)| {
+        target
+            .strip_prefix(quiet)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+            && metadata.level() > cap
+    })
+}
+
 impl Filters {
     fn of(&self, metadata: &Metadata<'_>) -> &EnvFilter {
         if metadata.is_span() {
@@ -139,6 +161,9 @@ where
         &self,
         metadata: &'static Metadata<'static>,
     ) -> tracing::subscriber::Interest {
+        if too_verbose(metadata) {
+            return tracing::subscriber::Interest::never();
+        }
         tracing_subscriber::Layer::<S>::register_callsite(self.of(metadata), metadata)
     }
 
@@ -147,7 +172,8 @@ where
         metadata: &Metadata<'_>,
         ctx: tracing_subscriber::layer::Context<'_, S>,
     ) -> bool {
-        tracing_subscriber::Layer::<S>::enabled(self.of(metadata), metadata, ctx)
+        !too_verbose(metadata)
+            && tracing_subscriber::Layer::<S>::enabled(self.of(metadata), metadata, ctx)
     }
 
     fn max_level_hint(&self) -> Option<LevelFilter> {
