@@ -4,6 +4,7 @@
 use super::wire::WireType::{self, Len};
 use super::wire::{Out, encode, len_field_len, str_field_len, tag, tag_len, varint_len};
 use crate::engine::AttrValue;
+use crate::engine::record::Attr;
 use crate::resource::{Resource, ResourceValue};
 
 // common.proto, `AnyValue`: the members of the `value` oneof.
@@ -143,6 +144,23 @@ pub(crate) fn put_key_value_field(out: &mut Out<'_>, field: u32, key: &str, valu
     value.put(out);
 }
 
+/// The bytes of a `repeated KeyValue` field of a record's attributes.
+#[inline]
+pub(crate) fn attrs_len(field: u32, attrs: &[Attr]) -> usize {
+    attrs
+        .iter()
+        .map(|(key, value)| key_value_field_len(field, key, Any::from(value)))
+        .sum()
+}
+
+/// Writes a `repeated KeyValue` field of a record's attributes.
+#[inline]
+pub(crate) fn put_attrs(out: &mut Out<'_>, field: u32, attrs: &[Attr]) {
+    for (key, value) in attrs {
+        put_key_value_field(out, field, key, Any::from(value));
+    }
+}
+
 /// The `resource` field (`field`) of a `ResourceSpans` or `ResourceLogs`, written once per
 /// writer. The message is written even without attributes, as the SDK's exporters do.
 pub(crate) fn resource_field(field: u32, resource: &Resource) -> Vec<u8> {
@@ -163,21 +181,23 @@ pub(crate) fn resource_field(field: u32, resource: &Resource) -> Vec<u8> {
     })
 }
 
-/// The instrumentation scope: the library that made the telemetry.
+/// The instrumentation scope: the library (or, for a log record, the module) that made the
+/// telemetry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Scope {
-    pub(crate) name: &'static str,
-    pub(crate) version: &'static str,
+pub(crate) struct Scope<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) version: &'a str,
 }
 
-/// Ours: every span and log record comes from traced's engine, whichever API made it.
-pub(crate) const TRACED_SCOPE: Scope = Scope {
+/// Spans': every span comes from traced's engine, whichever API made it.
+pub(crate) const TRACED_SCOPE: Scope<'static> = Scope {
     name: "traced",
     version: env!("CARGO_PKG_VERSION"),
 };
 
-/// The `scope` field (`field`) of a `ScopeSpans` or `ScopeLogs`, written once per writer.
-pub(crate) fn scope_field(field: u32, scope: Scope) -> Vec<u8> {
+/// The `scope` field (`field`) of a `ScopeSpans` or `ScopeLogs`, written once per writer (or
+/// per log target). An empty version is omitted.
+pub(crate) fn scope_field(field: u32, scope: Scope<'_>) -> Vec<u8> {
     let len = str_field_len(SCOPE_NAME, scope.name) + str_field_len(SCOPE_VERSION, scope.version);
     encode(len_field_len(field, len), |out| {
         out.len_prefix(field, len);
