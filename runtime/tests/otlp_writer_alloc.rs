@@ -81,7 +81,7 @@ fn no_allocation_per_span_once_the_buffer_has_grown() {
             let encoded = fixture.encode(|_| {});
             assert_eq!(encoded.too_large, 0);
             requests += encoded.requests;
-            spans += encoded.spans;
+            spans += encoded.records;
             bytes += encoded.bytes;
             // Now and then a request finished before it is full, as after an export interval.
             if round.is_multiple_of(1_000) {

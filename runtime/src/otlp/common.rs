@@ -13,6 +13,7 @@ const ANY_BOOL: u32 = 2;
 const ANY_INT: u32 = 3;
 const ANY_DOUBLE: u32 = 4;
 const ANY_ARRAY: u32 = 5;
+const STRING_TAG: u8 = tag(ANY_STRING, Len) as u8;
 // common.proto, `ArrayValue.values`.
 const ARRAY_VALUES: u32 = 1;
 // common.proto, `KeyValue`.
@@ -142,6 +143,26 @@ pub(crate) fn put_key_value_field(out: &mut Out<'_>, field: u32, key: &str, valu
         out.len_prefix(KEY_VALUE_VALUE, value_len);
     }
     value.put(out);
+}
+
+/// The bytes of an `AnyValue` field (`field`) holding the string `s`.
+#[inline]
+pub(crate) fn str_value_field_len(field: u32, s: &str) -> usize {
+    len_field_len(field, Any::Str(s).len())
+}
+
+/// Writes an `AnyValue` field (`field`) holding the string `s`.
+#[inline]
+pub(crate) fn put_str_value_field(out: &mut Out<'_>, field: u32, s: &str) {
+    let len = s.len();
+    // The `AnyValue` is two bytes longer than the string: both lengths are a byte below this.
+    if len < 0x7e && field < 16 {
+        out.array([tag(field, Len) as u8, len as u8 + 2, STRING_TAG, len as u8]);
+    } else {
+        out.len_prefix(field, Any::Str(s).len());
+        out.len_prefix(ANY_STRING, len);
+    }
+    out.raw(s.as_bytes());
 }
 
 /// The bytes of a `repeated KeyValue` field of a record's attributes.

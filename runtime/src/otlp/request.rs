@@ -11,7 +11,8 @@
 //! [`Envelope`] is one resource, one scope, the items (spans, whose scope is traced). Items are
 //! appended after a gap at the front of a [`Buffer`]; once the total is known, the prefix (the
 //! three wrappers' keys and lengths, the resource, the scope) is written right-aligned into
-//! that gap, so nothing is moved.
+//! that gap, so nothing is moved. Log records, whose scopes are many, are grouped by
+//! `ScopedEnvelope` (`scoped.rs`) and end in a [`Buffer`] too.
 
 use super::common::{Scope, resource_field, scope_field};
 use super::wire::{Out, len_field_len, varint_len};
@@ -79,6 +80,12 @@ impl Buffer {
     #[inline]
     pub(crate) fn items_len(&self) -> usize {
         self.end - self.gap
+    }
+
+    /// The items so far.
+    #[inline]
+    pub(crate) fn items(&self) -> &[u8] {
+        &self.buf[self.gap..self.end]
     }
 
     /// The number of spans or log records in the request.
