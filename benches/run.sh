@@ -42,11 +42,12 @@ run_bench() {
     ROWS+=("$candidate|$workload|$ns|$share")
 }
 
-# A second criterion id of the same run (no new run): the uninstrumented floors.
+# A second criterion id of the same run (no new run): the uninstrumented floors, the log
+# writer. `per` is the spans (or records) per iteration, 2 unless given.
 read_row() {
-    local group=$1 id=$2 candidate=$3 workload=$4
+    local group=$1 id=$2 candidate=$3 workload=$4 per=${5:-2}
     local ns
-    ns=$(jq -r '.mean.point_estimate / 2 | . * 10 | round / 10' \
+    ns=$(jq -r --argjson per "$per" '.mean.point_estimate / $per | . * 10 | round / 10' \
         "$TARGET_DIR/criterion/$group/$id/new/estimates.json")
     ROWS+=("$candidate|$workload|$ns|-")
 }
@@ -62,6 +63,7 @@ run_bench w3a_uninitialised w3a_uninitialised traced traced "W3a uninitialised"
 read_row w3a_uninitialised uninstrumented "(uninstrumented floor)" "W3a uninitialised"
 run_bench w3b_sampled_out w3b_sampled_out traced traced "W3b sampled out"
 run_bench otlp_writer otlp_writer benchmark_shape "traced OTLP writer" "OTLP encoding only"
+read_row otlp_writer logs_benchmark_shape "traced OTLP log writer (per record)" "OTLP encoding only" 4
 
 echo "== w4_threads" >&2
 cargo run -q --release -j "$JOBS" -p traced-benches --bin w4_threads -- --seconds "$W4_SECONDS" \

@@ -1,13 +1,13 @@
-//! The OTLP trace writer allocates nothing per span once its buffer has grown to the usual
-//! request: a global allocator that counts, per thread, the allocations of the thread that
-//! encodes (the test harness's own threads do not disturb the count).
+//! The OTLP writers allocate nothing per span or log record once their buffers have grown to
+//! the usual request: a global allocator that counts, per thread, the allocations of the thread
+//! that encodes (the test harness's own threads do not disturb the count).
 //!
 //! A file of its own: a `#[global_allocator]` replaces the allocator of the whole test binary.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use traced::__private::OtlpWriterFixture;
+use traced::__private::{OtlpLogWriterFixture, OtlpWriterFixture};
 
 thread_local! {
     // Const-initialised and without `Drop`: reading it never allocates, and it is never torn
@@ -81,7 +81,7 @@ fn no_allocation_per_span_once_the_buffer_has_grown() {
             let encoded = fixture.encode(|_| {});
             assert_eq!(encoded.too_large, 0);
             requests += encoded.requests;
-            spans += encoded.spans;
+            spans += encoded.records;
             bytes += encoded.bytes;
             // Now and then a request finished before it is full, as after an export interval.
             if round.is_multiple_of(1_000) {
@@ -94,6 +94,48 @@ fn no_allocation_per_span_once_the_buffer_has_grown() {
         assert_eq!(
             allocated, 0,
             "{shape}: {allocated} allocations for 40 000 spans in {requests} requests"
+        );
+    }
+}
+
+#[test]
+fn no_allocation_per_log_record_once_the_buffers_have_grown() {
+    // As for spans: requests turn over every few hundred records. The benchmark's records
+    // come from three targets in turn, the other shape's from a `String` target among others,
+    // so finding a record's scope is part of what is measured.
+    let shapes = [
+        ("benchmark shape", OtlpLogWriterFixture::benchmark(64 << 10)),
+        ("every field", OtlpLogWriterFixture::everything(64 << 10)),
+    ];
+    for (shape, mut fixture) in shapes {
+        let start = allocations();
+        let mut warm_up = 0;
+        for _ in 0..2_000 {
+            warm_up += fixture.encode(|_| {}).requests;
+        }
+        assert!(warm_up >= 3, "{shape}: {warm_up} requests to warm up");
+        assert!(allocations() > start, "{shape}");
+
+        let before = allocations();
+        let (mut requests, mut records, mut bytes) = (0, 0, 0);
+        let rounds = 20_000_u32;
+        for round in 1..=rounds {
+            let encoded = fixture.encode(|_| {});
+            assert_eq!(encoded.too_large, 0);
+            requests += encoded.requests;
+            records += encoded.records;
+            bytes += encoded.bytes;
+            if round.is_multiple_of(1_000) {
+                bytes += fixture.finish(|_| {});
+                requests += 1;
+            }
+        }
+        let allocated = allocations() - before;
+        let pushed = rounds as usize * fixture.records_per_round();
+        assert!(requests >= 20 && records > 0 && bytes > 0, "{shape}");
+        assert_eq!(
+            allocated, 0,
+            "{shape}: {allocated} allocations for {pushed} log records in {requests} requests"
         );
     }
 }

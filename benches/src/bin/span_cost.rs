@@ -16,6 +16,9 @@
 //! `otlp-writer` measures the export thread's OTLP encoding instead, alone (no pipeline): the
 //! benchmark's two spans written into a request per iteration, a request finished every 512
 //! spans. Instructions per span = inclusive count of `span_cost::run_writer` / (2 × iterations).
+//! `otlp-log-writer` the same for the log writer: the benchmark's four log records per
+//! iteration, a request finished every 512 records. Instructions per record = inclusive count
+//! of `span_cost::run_log_writer` / (4 × iterations).
 
 use traced_benches::{args, plain_code, traced_code, traced_config};
 
@@ -28,6 +31,14 @@ fn main() {
             traced::__private::OTLP_DEFAULT_MAX_BODY,
         );
         let bytes = run_writer(&mut fixture, iterations);
+        println!("{iterations} iterations: {bytes} bytes encoded");
+        return;
+    }
+    if mode == "otlp-log-writer" {
+        let mut fixture = traced::__private::OtlpLogWriterFixture::benchmark(
+            traced::__private::OTLP_DEFAULT_MAX_BODY,
+        );
+        let bytes = run_log_writer(&mut fixture, iterations);
         println!("{iterations} iterations: {bytes} bytes encoded");
         return;
     }
@@ -120,6 +131,19 @@ fn run_writer(fixture: &mut traced::__private::OtlpWriterFixture, iterations: u6
     for i in 1..=iterations {
         bytes += fixture.encode(|_| {}).bytes;
         if i.is_multiple_of(256) {
+            bytes += fixture.finish(|_| {});
+        }
+    }
+    bytes + fixture.finish(|_| {})
+}
+
+/// The log writer's iterations; the bytes of the requests finished.
+#[inline(never)]
+fn run_log_writer(fixture: &mut traced::__private::OtlpLogWriterFixture, iterations: u64) -> usize {
+    let mut bytes = 0;
+    for i in 1..=iterations {
+        bytes += fixture.encode(|_| {}).bytes;
+        if i.is_multiple_of(128) {
             bytes += fixture.finish(|_| {});
         }
     }

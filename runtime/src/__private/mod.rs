@@ -11,12 +11,13 @@ mod span;
 
 pub use crate::engine::{CodeLocation, SpanKind};
 pub use crate::init::ServiceGuard;
-/// The OTLP trace writer on fixed records, for the `otlp_writer` benchmark and the allocation
-/// test; not for generated code.
+/// The OTLP trace and log writers on fixed records, for the `otlp_writer` benchmark and the
+/// allocation test; not for generated code.
 pub use crate::otlp::fixture::{
     DEFAULT_MAX_BODY as OTLP_DEFAULT_MAX_BODY, Encoded as OtlpEncoded,
     WriterFixture as OtlpWriterFixture,
 };
+pub use crate::otlp::log_fixture::LogWriterFixture as OtlpLogWriterFixture;
 pub use main_outcome::MainOutcome;
 pub use outcome::{
     Arg, Outcome, RecordDebugError, RecordDisplayError, RecordNoOutcome, RecordNothing,

@@ -4,6 +4,7 @@
 use super::wire::WireType::{self, Len};
 use super::wire::{Out, encode, len_field_len, str_field_len, tag, tag_len, varint_len};
 use crate::engine::AttrValue;
+use crate::engine::record::Attr;
 use crate::resource::{Resource, ResourceValue};
 
 // common.proto, `AnyValue`: the members of the `value` oneof.
@@ -12,6 +13,7 @@ const ANY_BOOL: u32 = 2;
 const ANY_INT: u32 = 3;
 const ANY_DOUBLE: u32 = 4;
 const ANY_ARRAY: u32 = 5;
+const STRING_TAG: u8 = tag(ANY_STRING, Len) as u8;
 // common.proto, `ArrayValue.values`.
 const ARRAY_VALUES: u32 = 1;
 // common.proto, `KeyValue`.
@@ -143,6 +145,43 @@ pub(crate) fn put_key_value_field(out: &mut Out<'_>, field: u32, key: &str, valu
     value.put(out);
 }
 
+/// The bytes of an `AnyValue` field (`field`) holding the string `s`.
+#[inline]
+pub(crate) fn str_value_field_len(field: u32, s: &str) -> usize {
+    len_field_len(field, Any::Str(s).len())
+}
+
+/// Writes an `AnyValue` field (`field`) holding the string `s`.
+#[inline]
+pub(crate) fn put_str_value_field(out: &mut Out<'_>, field: u32, s: &str) {
+    let len = s.len();
+    // The `AnyValue` is two bytes longer than the string: both lengths are a byte below this.
+    if len < 0x7e && field < 16 {
+        out.array([tag(field, Len) as u8, len as u8 + 2, STRING_TAG, len as u8]);
+    } else {
+        out.len_prefix(field, Any::Str(s).len());
+        out.len_prefix(ANY_STRING, len);
+    }
+    out.raw(s.as_bytes());
+}
+
+/// The bytes of a `repeated KeyValue` field of a record's attributes.
+#[inline]
+pub(crate) fn attrs_len(field: u32, attrs: &[Attr]) -> usize {
+    attrs
+        .iter()
+        .map(|(key, value)| key_value_field_len(field, key, Any::from(value)))
+        .sum()
+}
+
+/// Writes a `repeated KeyValue` field of a record's attributes.
+#[inline]
+pub(crate) fn put_attrs(out: &mut Out<'_>, field: u32, attrs: &[Attr]) {
+    for (key, value) in attrs {
+        put_key_value_field(out, field, key, Any::from(value));
+    }
+}
+
 /// The `resource` field (`field`) of a `ResourceSpans` or `ResourceLogs`, written once per
 /// writer. The message is written even without attributes, as the SDK's exporters do.
 pub(crate) fn resource_field(field: u32, resource: &Resource) -> Vec<u8> {
@@ -163,21 +202,23 @@ pub(crate) fn resource_field(field: u32, resource: &Resource) -> Vec<u8> {
     })
 }
 
-/// The instrumentation scope: the library that made the telemetry.
+/// The instrumentation scope: the library (or, for a log record, the module) that made the
+/// telemetry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Scope {
-    pub(crate) name: &'static str,
-    pub(crate) version: &'static str,
+pub(crate) struct Scope<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) version: &'a str,
 }
 
-/// Ours: every span and log record comes from traced's engine, whichever API made it.
-pub(crate) const TRACED_SCOPE: Scope = Scope {
+/// Spans': every span comes from traced's engine, whichever API made it.
+pub(crate) const TRACED_SCOPE: Scope<'static> = Scope {
     name: "traced",
     version: env!("CARGO_PKG_VERSION"),
 };
 
-/// The `scope` field (`field`) of a `ScopeSpans` or `ScopeLogs`, written once per writer.
-pub(crate) fn scope_field(field: u32, scope: Scope) -> Vec<u8> {
+/// The `scope` field (`field`) of a `ScopeSpans` or `ScopeLogs`, written once per writer (or
+/// per log target). An empty version is omitted.
+pub(crate) fn scope_field(field: u32, scope: Scope<'_>) -> Vec<u8> {
     let len = str_field_len(SCOPE_NAME, scope.name) + str_field_len(SCOPE_VERSION, scope.version);
     encode(len_field_len(field, len), |out| {
         out.len_prefix(field, len);

@@ -43,9 +43,9 @@ pub struct Encoded {
     pub requests: usize,
     /// Their bytes.
     pub bytes: usize,
-    /// Their spans.
-    pub spans: usize,
-    /// Spans too large for any request.
+    /// Their spans (or log records).
+    pub records: usize,
+    /// Spans (or log records) too large for any request.
     pub too_large: usize,
 }
 
@@ -141,7 +141,7 @@ impl WriterFixture {
                     if let Some(request) = self.writer.finish() {
                         encoded.requests += 1;
                         encoded.bytes += request.body().len();
-                        encoded.spans += request.records();
+                        encoded.records += request.records();
                         sent(request.body());
                     }
                     if self.writer.push(record, &self.anchor) == Push::TooLarge {

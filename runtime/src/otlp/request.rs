@@ -8,9 +8,11 @@
 //! request   { 1: resource_{spans,logs} { 1: resource, 2: scope_{spans,logs} { 1: scope, 2: items… } } }
 //! ```
 //!
-//! One resource, one scope, the items. Items are appended after a gap at the front of the
-//! buffer; once the total is known, the prefix (the three wrappers' keys and lengths, the
-//! resource, the scope) is written right-aligned into that gap, so nothing is moved.
+//! [`Envelope`] is one resource, one scope, the items (spans, whose scope is traced). Items are
+//! appended after a gap at the front of a [`Buffer`]; once the total is known, the prefix (the
+//! three wrappers' keys and lengths, the resource, the scope) is written right-aligned into
+//! that gap, so nothing is moved. Log records, whose scopes are many, are grouped by
+//! `ScopedEnvelope` (`scoped.rs`) and end in a [`Buffer`] too.
 
 use super::common::{Scope, resource_field, scope_field};
 use super::wire::{Out, len_field_len, varint_len};
@@ -29,11 +31,11 @@ pub(crate) const MAX_BODY_LIMIT: usize = 64 << 20;
 const MIN_RETAINED: usize = 64 << 10;
 
 // The field numbers of the shared shape above.
-const REQUEST_RESOURCE: u32 = 1;
-const RESOURCE_RESOURCE: u32 = 1;
-const RESOURCE_SCOPE: u32 = 2;
+pub(crate) const REQUEST_RESOURCE: u32 = 1;
+pub(crate) const RESOURCE_RESOURCE: u32 = 1;
+pub(crate) const RESOURCE_SCOPE: u32 = 2;
 const SCOPE_SCOPE: u32 = 1;
-const SCOPE_ITEMS: u32 = 2;
+pub(crate) const SCOPE_ITEMS: u32 = 2;
 
 /// What became of an item offered to a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,102 +49,83 @@ pub(crate) enum Push {
     TooLarge,
 }
 
-/// A request under construction.
+/// The bytes of one request at a time: `gap` bytes for its prefix, then its items up to `end`.
 #[derive(Debug)]
-pub(crate) struct Envelope {
-    /// `gap` bytes for the prefix, then the items up to `end`. Every byte of it is
-    /// initialised once, when the buffer grows, so writing a span does not zero its bytes
-    /// first: the buffer's length is its size, and `end` the request's.
+pub(crate) struct Buffer {
+    /// Every byte of it is initialised once, when it grows, so writing an item does not zero
+    /// its bytes first: the buffer's length is its size, and `end` the request's.
     buf: Vec<u8>,
     end: usize,
     gap: usize,
-    /// `resource_{spans,logs}.resource`, encoded once.
-    resource: Vec<u8>,
-    /// `scope_{spans,logs}.scope`, encoded once.
-    scope: Vec<u8>,
-    items: usize,
+    /// Never grown past `gap + max_body`.
     max_body: usize,
+    records: usize,
     /// An exponential moving average of request bodies: what the buffer is shrunk back to.
     usual: usize,
 }
 
-impl Envelope {
-    /// `max_body` is clamped to [`MAX_BODY_LIMIT`].
-    pub(crate) fn new(resource: &Resource, scope: Scope, max_body: usize) -> Envelope {
-        let max_body = max_body.min(MAX_BODY_LIMIT);
-        let resource = resource_field(RESOURCE_RESOURCE, resource);
-        let scope = scope_field(SCOPE_SCOPE, scope);
-        // Every length in a request is below `max_body`, so its varint is at most this long.
-        let len = varint_len(max_body as u64);
-        let gap = 1 + len + resource.len() + 1 + len + scope.len();
-        Envelope {
+impl Buffer {
+    pub(crate) fn new(gap: usize, max_body: usize) -> Buffer {
+        Buffer {
             buf: vec![0; gap],
             end: gap,
             gap,
-            resource,
-            scope,
-            items: 0,
             max_body,
+            records: 0,
             usual: 0,
         }
     }
 
-    /// The number of items in the request.
-    pub(crate) fn items(&self) -> usize {
-        self.items
+    /// The bytes of the items so far.
+    #[inline]
+    pub(crate) fn items_len(&self) -> usize {
+        self.end - self.gap
     }
 
-    /// Offers an item whose message is `len` bytes long; `write` writes exactly that message.
+    /// The items so far.
     #[inline]
-    pub(crate) fn push(&mut self, len: usize, write: impl FnOnce(&mut Out<'_>)) -> Push {
-        let field = len_field_len(SCOPE_ITEMS, len);
-        if self.body_len(field) > self.max_body {
-            return Push::TooLarge;
-        }
+    pub(crate) fn items(&self) -> &[u8] {
+        &self.buf[self.gap..self.end]
+    }
+
+    /// The number of spans or log records in the request.
+    #[inline]
+    pub(crate) fn records(&self) -> usize {
+        self.records
+    }
+
+    #[inline]
+    pub(crate) fn count(&mut self, records: usize) {
+        self.records += records;
+    }
+
+    /// The next `len` bytes of items, to be written in full. The caller keeps the items
+    /// within the cap.
+    #[inline]
+    pub(crate) fn append(&mut self, len: usize) -> Out<'_> {
         let start = self.end;
-        if self.body_len(start - self.gap + field) > self.max_body {
-            return Push::Full;
+        if self.buf.len() - start < len {
+            self.grow(start + len);
         }
-        if self.buf.len() - start < field {
-            self.grow(start + field);
-        }
-        self.end = start + field;
-        let mut out = Out::new(&mut self.buf[start..self.end]);
-        out.len_prefix(SCOPE_ITEMS, len);
-        write(&mut out);
-        debug_assert_eq!(out.written(), field, "an item's length is exact");
-        self.items += 1;
-        Push::Appended
+        self.end = start + len;
+        Out::new(&mut self.buf[start..self.end])
     }
 
-    /// The request's body, or `None` when it has no items (the specification asks senders
-    /// not to send empty envelopes: OTLP specification, "Empty Telemetry Envelopes"). The
-    /// next request starts when the returned value is dropped.
-    pub(crate) fn finish(&mut self) -> Option<Request<'_>> {
-        if self.items == 0 {
-            return None;
-        }
-        let items = self.end - self.gap;
-        let scope_len = self.scope.len() + items;
-        let resource_len = self.resource.len() + len_field_len(RESOURCE_SCOPE, scope_len);
-        let start = self.gap - (self.body_len(items) - items);
-        let mut out = Out::new(&mut self.buf[start..self.gap]);
-        out.len_prefix(REQUEST_RESOURCE, resource_len);
-        out.raw(&self.resource);
-        out.len_prefix(RESOURCE_SCOPE, scope_len);
-        out.raw(&self.scope);
-        debug_assert_eq!(out.written(), self.gap - start);
-        Some(Request {
-            start,
-            envelope: self,
-        })
-    }
-
-    /// The body's length with `items` bytes of items.
+    /// The request: its prefix, `prefix_len` bytes written by `write` right before the items.
     #[inline]
-    fn body_len(&self, items: usize) -> usize {
-        let scope = len_field_len(RESOURCE_SCOPE, self.scope.len() + items);
-        len_field_len(REQUEST_RESOURCE, self.resource.len() + scope)
+    pub(crate) fn finish(
+        &mut self,
+        prefix_len: usize,
+        write: impl FnOnce(&mut Out<'_>),
+    ) -> Request<'_> {
+        let start = self.gap - prefix_len;
+        let mut out = Out::new(&mut self.buf[start..self.gap]);
+        write(&mut out);
+        debug_assert_eq!(out.written(), prefix_len, "a prefix's length is exact");
+        Request {
+            buffer: self,
+            start,
+        }
     }
 
     /// Makes the buffer at least `needed` bytes long: doubling, but never past what the cap
@@ -158,14 +141,14 @@ impl Envelope {
 
     /// Starts the next request in the same buffer, shrinking it after an outlier: a buffer
     /// over four times the usual body goes back to twice the usual body.
-    fn reset(&mut self, body: usize) {
+    pub(crate) fn reset(&mut self, body: usize) {
         self.usual = if self.usual == 0 {
             body
         } else {
             (self.usual * 7 + body) / 8
         };
         self.end = self.gap;
-        self.items = 0;
+        self.records = 0;
         let usual = self.usual.max(MIN_RETAINED);
         if self.buf.len() - self.gap > 4 * usual {
             self.buf.truncate(self.gap + 2 * usual);
@@ -180,30 +163,115 @@ impl Envelope {
     }
 }
 
+/// A request under construction: one resource, one scope, the items.
+#[derive(Debug)]
+pub(crate) struct Envelope {
+    buffer: Buffer,
+    /// `resource_{spans,logs}.resource`, encoded once.
+    resource: Vec<u8>,
+    /// `scope_{spans,logs}.scope`, encoded once.
+    scope: Vec<u8>,
+    max_body: usize,
+}
+
+impl Envelope {
+    /// `max_body` is clamped to [`MAX_BODY_LIMIT`].
+    pub(crate) fn new(resource: &Resource, scope: Scope<'_>, max_body: usize) -> Envelope {
+        let max_body = max_body.min(MAX_BODY_LIMIT);
+        let resource = resource_field(RESOURCE_RESOURCE, resource);
+        let scope = scope_field(SCOPE_SCOPE, scope);
+        // Every length in a request is below `max_body`, so its varint is at most this long.
+        let len = varint_len(max_body as u64);
+        let gap = 1 + len + resource.len() + 1 + len + scope.len();
+        Envelope {
+            buffer: Buffer::new(gap, max_body),
+            resource,
+            scope,
+            max_body,
+        }
+    }
+
+    /// The number of items in the request.
+    pub(crate) fn items(&self) -> usize {
+        self.buffer.records()
+    }
+
+    /// Offers an item whose message is `len` bytes long; `write` writes exactly that message.
+    #[inline]
+    pub(crate) fn push(&mut self, len: usize, write: impl FnOnce(&mut Out<'_>)) -> Push {
+        let field = len_field_len(SCOPE_ITEMS, len);
+        if self.body_len(field) > self.max_body {
+            return Push::TooLarge;
+        }
+        if self.body_len(self.buffer.items_len() + field) > self.max_body {
+            return Push::Full;
+        }
+        let mut out = self.buffer.append(field);
+        out.len_prefix(SCOPE_ITEMS, len);
+        write(&mut out);
+        debug_assert_eq!(out.written(), field, "an item's length is exact");
+        self.buffer.count(1);
+        Push::Appended
+    }
+
+    /// The request's body, or `None` when it has no items (the specification asks senders
+    /// not to send empty envelopes: OTLP specification, "Empty Telemetry Envelopes"). The
+    /// next request starts when the returned value is dropped.
+    pub(crate) fn finish(&mut self) -> Option<Request<'_>> {
+        if self.buffer.records() == 0 {
+            return None;
+        }
+        let items = self.buffer.items_len();
+        let scope_len = self.scope.len() + items;
+        let resource_len = self.resource.len() + len_field_len(RESOURCE_SCOPE, scope_len);
+        let prefix_len = self.body_len(items) - items;
+        let (resource, scope) = (&self.resource, &self.scope);
+        Some(self.buffer.finish(prefix_len, |out| {
+            out.len_prefix(REQUEST_RESOURCE, resource_len);
+            out.raw(resource);
+            out.len_prefix(RESOURCE_SCOPE, scope_len);
+            out.raw(scope);
+        }))
+    }
+
+    /// The body's length with `items` bytes of items.
+    #[inline]
+    fn body_len(&self, items: usize) -> usize {
+        let scope = len_field_len(RESOURCE_SCOPE, self.scope.len() + items);
+        len_field_len(REQUEST_RESOURCE, self.resource.len() + scope)
+    }
+
+    /// The buffer's capacity, for tests of its shrinking.
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.buffer.capacity()
+    }
+}
+
 /// A finished request. The writer starts the next request in the same buffer when it is
 /// dropped.
 #[derive(Debug)]
 #[must_use = "dropping the request discards it"]
 pub(crate) struct Request<'a> {
-    envelope: &'a mut Envelope,
+    buffer: &'a mut Buffer,
     start: usize,
 }
 
 impl Request<'_> {
     /// The encoded `Export*ServiceRequest`, at most the writer's `max_body` bytes.
     pub(crate) fn body(&self) -> &[u8] {
-        &self.envelope.buf[self.start..self.envelope.end]
+        &self.buffer.buf[self.start..self.buffer.end]
     }
 
     /// The number of spans or log records in it.
     pub(crate) fn records(&self) -> usize {
-        self.envelope.items
+        self.buffer.records
     }
 }
 
 impl Drop for Request<'_> {
     fn drop(&mut self) {
-        let body = self.envelope.end - self.start;
-        self.envelope.reset(body);
+        let body = self.buffer.end - self.start;
+        self.buffer.reset(body);
     }
 }

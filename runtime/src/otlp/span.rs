@@ -6,14 +6,14 @@
 //! omitted (proto3 defaults); timestamps are always written, as fields the specification calls
 //! "semantically required" (`Span.start_time_unix_nano`).
 
-use super::common::{Any, key_value_field_len, put_key_value_field};
+use super::common::{attrs_len, put_attrs};
 use super::wire::WireType::{self, Len};
 use super::wire::{
     Out, fixed32_field_len, fixed64_field_len, len_field_len, str_field_len, tag, varint_field_len,
 };
 use crate::engine::SpanKind;
 use crate::engine::clock::Anchor;
-use crate::engine::record::{Attr, EventRecord, LinkRecord, SpanRecord, Status};
+use crate::engine::record::{EventRecord, LinkRecord, SpanRecord, Status};
 
 // trace.proto, `Span`.
 const SPAN_TRACE_ID: u32 = 1;
@@ -172,21 +172,6 @@ fn kind(kind: SpanKind) -> u64 {
 #[inline]
 fn flags(trace_flags: u8, remote: bool) -> u32 {
     u32::from(trace_flags) | CONTEXT_HAS_IS_REMOTE | if remote { CONTEXT_IS_REMOTE } else { 0 }
-}
-
-#[inline]
-fn attrs_len(field: u32, attrs: &[Attr]) -> usize {
-    attrs
-        .iter()
-        .map(|(key, value)| key_value_field_len(field, key, Any::from(value)))
-        .sum()
-}
-
-#[inline]
-fn put_attrs(out: &mut Out<'_>, field: u32, attrs: &[Attr]) {
-    for (key, value) in attrs {
-        put_key_value_field(out, field, key, Any::from(value));
-    }
 }
 
 // Events, links and an error status are rare: kept out of the common span's code.
