@@ -69,8 +69,12 @@ impl<'a> Env<'a> {
         Some(value.to_owned())
     }
 
+    /// Records a warning, unless the same one was given already: the general OTLP variables
+    /// are read once for each signal, and a bad value is still one warning.
     pub(crate) fn warn(&mut self, message: String) {
-        self.warnings.push(message);
+        if !self.warnings.contains(&message) {
+            self.warnings.push(message);
+        }
     }
 
     /// Reports `name=value` as invalid, echoing the value (never use this for header values).
