@@ -60,3 +60,7 @@ pub(crate) fn resolve_logs(env: &mut Env<'_>, code: CodeLogs) -> LogsSettings {
         xray,
     }
 }
+
+#[cfg(test)]
+#[path = "logs_tests.rs"]
+mod tests;
