@@ -260,6 +260,22 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_warning_is_given_once() {
+        let (_, warnings) = with_env(&[("N", "x")], |env| {
+            env.number("N", 0, 1);
+            env.number("N", 0, 1);
+            env.warn("other".to_owned());
+        });
+        assert_eq!(
+            warnings,
+            [
+                "ignoring N=\"x\": expected a whole number (0 or more)",
+                "other"
+            ]
+        );
+    }
+
+    #[test]
     fn non_utf8_is_reported_without_echo() {
         let (value, warnings) = with_env(&[("H", "\u{FFFD}")], |env| env.get("H"));
         assert_eq!(value, None);
