@@ -64,3 +64,7 @@ pub(crate) fn resolve_logs(env: &mut Env<'_>, code: CodeLogs) -> LogsSettings {
 #[cfg(test)]
 #[path = "logs_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "logs_export_tests.rs"]
+mod export_tests;
