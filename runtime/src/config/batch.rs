@@ -107,8 +107,8 @@ pub(crate) struct CodeBatch {
 }
 
 /// The largest queue we accept: the engine allocates the queue up front, and an absurd
-/// `OTEL_BSP_MAX_QUEUE_SIZE` (or `OTEL_BLRP_…`) must not abort the process (bad configuration is reported, never
-/// fatal: see the `config` module docs).
+/// `OTEL_BSP_MAX_QUEUE_SIZE` (or `OTEL_BLRP_…`) must not abort the process (bad configuration is
+/// reported, never fatal: see the `config` module docs).
 pub(crate) const MAX_QUEUE_SIZE_CAP: usize = 1 << 20;
 
 /// The four variables of `processor`, or their code equivalents; defaults in

@@ -47,7 +47,8 @@ impl Config {
     /// ```
     /// use traced::ExporterKind;
     ///
-    /// let config = traced::Config::new().log_exporters([ExporterKind::Otlp, ExporterKind::Console]);
+    /// let config = traced::Config::new()
+    ///     .log_exporters([ExporterKind::Otlp, ExporterKind::Console]);
     /// # let _ = config;
     /// ```
     pub fn log_exporters(mut self, kinds: impl IntoIterator<Item = ExporterKind>) -> Self {
@@ -74,7 +75,9 @@ impl Config {
     /// Zero is raised to 1 ms so the export thread cannot spin.
     ///
     /// ```
-    /// let config = traced::Config::new().log_schedule_delay(std::time::Duration::from_millis(200));
+    /// use std::time::Duration;
+    ///
+    /// let config = traced::Config::new().log_schedule_delay(Duration::from_millis(200));
     /// ```
     pub fn log_schedule_delay(mut self, delay: Duration) -> Self {
         self.log_schedule_delay = Some(delay);
