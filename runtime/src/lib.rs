@@ -76,8 +76,8 @@ pub mod __private;
 
 pub use bridge::BridgeLayer;
 pub use config::{
-    Compression, Config, ExporterKind, Limits, LogFormat, Propagators, ResourceDetector,
-    RootSampler, Sampler,
+    Compression, Config, ExceptionSignal, ExporterKind, Limits, LogFormat, Propagators,
+    ResourceDetector, RootSampler, Sampler,
 };
 pub use context::FutureExt;
 #[cfg(feature = "tokio")]

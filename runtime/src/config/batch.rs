@@ -1,82 +1,166 @@
-//! The batching export thread (`OTEL_BSP_*`: OpenTelemetry SDK environment variables, Batch
-//! Span Processor) and span attribute limits (`OTEL_{,SPAN_}ATTRIBUTE_*_LIMIT`: the same page,
-//! Attribute Limits and Span Limits).
+//! The batching export threads (`OTEL_BSP_*`: OpenTelemetry SDK environment variables, Batch
+//! Span Processor; `OTEL_BLRP_*`: the same page, Batch LogRecord Processor) and attribute limits
+//! (`OTEL_{,SPAN_,LOGRECORD_}ATTRIBUTE_*_LIMIT`: the same page, Attribute Limits, Span Limits and
+//! LogRecord Limits). Spans and log records follow the same rules, each with its own names.
 
 use std::time::Duration;
 
 use super::env::Env;
 use super::{BatchSettings, Limits};
 
-const SCHEDULE_DELAY_VAR: &str = "OTEL_BSP_SCHEDULE_DELAY";
-const MAX_QUEUE_SIZE_VAR: &str = "OTEL_BSP_MAX_QUEUE_SIZE";
-const MAX_EXPORT_BATCH_SIZE_VAR: &str = "OTEL_BSP_MAX_EXPORT_BATCH_SIZE";
-const EXPORT_TIMEOUT_VAR: &str = "OTEL_BSP_EXPORT_TIMEOUT";
-const VALUE_LENGTH_VARS: [&str; 2] = [
-    "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
-    "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
-];
-const COUNT_VARS: [&str; 2] = [
-    "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT",
-    "OTEL_ATTRIBUTE_COUNT_LIMIT",
-];
+/// A setting's variable and the `Config` method that wins over it.
+#[derive(Debug)]
+pub(crate) struct Source {
+    pub(crate) var: &'static str,
+    pub(crate) method: &'static str,
+}
+
+/// The names of one batching processor's settings, and its defaults.
+#[derive(Debug)]
+pub(crate) struct Processor {
+    pub(crate) schedule_delay: Source,
+    pub(crate) max_queue_size: Source,
+    pub(crate) max_export_batch_size: Source,
+    pub(crate) export_timeout: Source,
+    pub(crate) default: BatchSettings,
+}
+
+/// Batch Span Processor.
+pub(crate) const SPANS: Processor = Processor {
+    schedule_delay: Source {
+        var: "OTEL_BSP_SCHEDULE_DELAY",
+        method: "schedule_delay",
+    },
+    max_queue_size: Source {
+        var: "OTEL_BSP_MAX_QUEUE_SIZE",
+        method: "max_queue_size",
+    },
+    max_export_batch_size: Source {
+        var: "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+        method: "max_export_batch_size",
+    },
+    export_timeout: Source {
+        var: "OTEL_BSP_EXPORT_TIMEOUT",
+        method: "export_timeout",
+    },
+    default: BatchSettings::SPANS,
+};
+
+/// Batch LogRecord Processor.
+pub(crate) const LOG_RECORDS: Processor = Processor {
+    schedule_delay: Source {
+        var: "OTEL_BLRP_SCHEDULE_DELAY",
+        method: "log_schedule_delay",
+    },
+    max_queue_size: Source {
+        var: "OTEL_BLRP_MAX_QUEUE_SIZE",
+        method: "log_max_queue_size",
+    },
+    max_export_batch_size: Source {
+        var: "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE",
+        method: "log_max_export_batch_size",
+    },
+    export_timeout: Source {
+        var: "OTEL_BLRP_EXPORT_TIMEOUT",
+        method: "log_export_timeout",
+    },
+    default: BatchSettings::LOG_RECORDS,
+};
+
+/// The variables of one kind of record's attribute limits: the record-specific one, then the
+/// general one.
+#[derive(Debug)]
+pub(crate) struct LimitVars {
+    pub(crate) value_length: [&'static str; 2],
+    pub(crate) count: [&'static str; 2],
+}
+
+pub(crate) const SPAN_LIMITS: LimitVars = LimitVars {
+    value_length: [
+        "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+        "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+    ],
+    count: [
+        "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT",
+        "OTEL_ATTRIBUTE_COUNT_LIMIT",
+    ],
+};
+
+pub(crate) const LOG_RECORD_LIMITS: LimitVars = LimitVars {
+    value_length: [
+        "OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+        "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+    ],
+    count: [
+        "OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT",
+        "OTEL_ATTRIBUTE_COUNT_LIMIT",
+    ],
+};
+
+/// What code said about one processor (`Config::schedule_delay`, …, or `Config::log_…`).
+#[derive(Debug, Default)]
+pub(crate) struct CodeBatch {
+    pub(crate) schedule_delay: Option<Duration>,
+    pub(crate) max_queue_size: Option<usize>,
+    pub(crate) max_export_batch_size: Option<usize>,
+    pub(crate) export_timeout: Option<Duration>,
+}
 
 /// The largest queue we accept: the engine allocates the queue up front, and an absurd
-/// `OTEL_BSP_MAX_QUEUE_SIZE` must not abort the process (bad configuration is reported, never
-/// fatal: see the `config` module docs).
+/// `OTEL_BSP_MAX_QUEUE_SIZE` (or `OTEL_BLRP_…`) must not abort the process (bad configuration is
+/// reported, never fatal: see the `config` module docs).
 pub(crate) const MAX_QUEUE_SIZE_CAP: usize = 1 << 20;
 
-/// The four `OTEL_BSP_*` variables, or their code equivalents; defaults in
-/// [`BatchSettings::default`].
+/// The four variables of `processor`, or their code equivalents; defaults in
+/// `processor.default`.
 pub(crate) fn resolve_batch(
     env: &mut Env<'_>,
-    schedule_delay: Option<Duration>,
-    max_queue_size: Option<usize>,
-    max_export_batch_size: Option<usize>,
-    export_timeout: Option<Duration>,
+    processor: &Processor,
+    code: CodeBatch,
 ) -> BatchSettings {
-    let default = BatchSettings::default();
-    let schedule_delay = match schedule_delay {
-        Some(delay) => env.code_duration("schedule_delay", delay, Duration::ZERO),
-        None => env.millis(&[SCHEDULE_DELAY_VAR], 0),
+    let default = processor.default;
+    let schedule_delay = match code.schedule_delay {
+        Some(delay) => env.code_duration(processor.schedule_delay.method, delay, Duration::ZERO),
+        None => env.millis(&[processor.schedule_delay.var], 0),
     }
     .unwrap_or(default.schedule_delay)
     // A zero delay would make the export thread spin; 1 ms is as prompt as anyone needs.
     .max(Duration::from_millis(1));
     let max_queue_size = size(
         env,
-        "max_queue_size",
-        max_queue_size,
-        MAX_QUEUE_SIZE_VAR,
+        &processor.max_queue_size,
+        code.max_queue_size,
         1,
         MAX_QUEUE_SIZE_CAP,
     )
     .unwrap_or(default.max_queue_size);
     let batch = size(
         env,
-        "max_export_batch_size",
-        max_export_batch_size,
-        MAX_EXPORT_BATCH_SIZE_VAR,
+        &processor.max_export_batch_size,
+        code.max_export_batch_size,
         1,
         usize::MAX,
     );
-    // The batch size "must be less than or equal to OTEL_BSP_MAX_QUEUE_SIZE" (SDK environment
-    // variables, Batch Span Processor). Only a batch size someone chose is
+    // The batch size "must be less than or equal to" the queue size (SDK environment variables,
+    // Batch Span Processor and Batch LogRecord Processor). Only a batch size someone chose is
     // worth a warning; the default is quietly lowered to a small queue.
     let max_export_batch_size = match batch {
         Some(batch) if batch > max_queue_size => {
+            let Source { var, method } = processor.max_export_batch_size;
             env.warn(format!(
-                "the export batch size {batch} ({MAX_EXPORT_BATCH_SIZE_VAR} or \
-                 Config::max_export_batch_size) exceeds the queue size; using {max_queue_size}"
+                "the export batch size {batch} ({var} or Config::{method}) exceeds the queue \
+                 size; using {max_queue_size}"
             ));
             max_queue_size
         }
         Some(batch) => batch,
         None => default.max_export_batch_size.min(max_queue_size),
     };
-    let export_timeout = match export_timeout {
-        Some(timeout) => env.code_duration("export_timeout", timeout, Duration::from_millis(1)),
+    let timeout = &processor.export_timeout;
+    let export_timeout = match code.export_timeout {
+        Some(t) => env.code_duration(timeout.method, t, Duration::from_millis(1)),
         // Zero would abort every export and the final flush at once: rejected.
-        None => env.millis(&[EXPORT_TIMEOUT_VAR], 1),
+        None => env.millis(&[timeout.var], 1),
     }
     .unwrap_or(default.export_timeout);
     BatchSettings {
@@ -87,10 +171,11 @@ pub(crate) fn resolve_batch(
     }
 }
 
-/// The span-specific variable wins over the general one (common specification, Attribute
-/// Limits: "the SDK MUST first attempt to use the model-specific limit").
+/// The record-specific variable wins over the general one (common specification, Attribute
+/// Limits: "the SDK MUST first attempt to use the model-specific limit"); code wins over both.
 pub(crate) fn resolve_limits(
     env: &mut Env<'_>,
+    vars: &LimitVars,
     value_length: Option<usize>,
     count: Option<usize>,
 ) -> Limits {
@@ -100,25 +185,24 @@ pub(crate) fn resolve_limits(
         None => env.first_number(vars, 0, u64::MAX).map(to_usize),
     };
     Limits {
-        attribute_value_length: read(value_length, &VALUE_LENGTH_VARS)
+        attribute_value_length: read(value_length, &vars.value_length)
             .unwrap_or(default.attribute_value_length),
-        attribute_count: read(count, &COUNT_VARS).unwrap_or(default.attribute_count),
+        attribute_count: read(count, &vars.count).unwrap_or(default.attribute_count),
     }
 }
 
-/// A size from code (`Config::{method}`) or `var`, within `[min, max]`.
+/// A size from code (`Config::{method}`) or its variable, within `[min, max]`.
 fn size(
     env: &mut Env<'_>,
-    method: &str,
+    source: &Source,
     code: Option<usize>,
-    var: &str,
     min: usize,
     max: usize,
 ) -> Option<usize> {
     let (min, max) = (to_u64(min), to_u64(max));
     let n = match code {
-        Some(n) => env.bounded(&format!("Config::{method}"), to_u64(n), min, max),
-        None => env.number(var, min, max),
+        Some(n) => env.bounded(&format!("Config::{}", source.method), to_u64(n), min, max),
+        None => env.number(source.var, min, max),
     };
     n.map(to_usize)
 }

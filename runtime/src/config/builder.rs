@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use super::exporter::BoxedExporter;
 use super::resource::{SERVICE_NAME, SERVICE_VERSION};
-use super::{Compression, ExporterKind, LogFormat, Propagators, ResourceDetector, Sampler};
+use super::{
+    Compression, ExceptionSignal, ExporterKind, LogFormat, Propagators, ResourceDetector, Sampler,
+};
 use crate::resource::Detectors;
 
 /// Configuration set in code, for [`init`](fn@crate::init).
@@ -56,8 +58,21 @@ pub struct Config {
     pub(super) export_timeout: Option<Duration>,
     pub(super) attribute_value_length_limit: Option<usize>,
     pub(super) attribute_count_limit: Option<usize>,
-    pub(super) log_format: Option<LogFormat>,
+    /// The outer `Option`: set in code or not; the inner `None`: no lines.
+    pub(super) log_format: Option<Option<LogFormat>>,
     pub(super) log_filter: Option<String>,
+    pub(super) span_filter: Option<String>,
+    pub(super) log_exporters: Option<Vec<ExporterKind>>,
+    pub(super) otlp_logs_endpoint: Option<String>,
+    pub(super) log_schedule_delay: Option<Duration>,
+    pub(super) log_max_queue_size: Option<usize>,
+    pub(super) log_max_export_batch_size: Option<usize>,
+    pub(super) log_export_timeout: Option<Duration>,
+    pub(super) log_attribute_value_length_limit: Option<usize>,
+    pub(super) log_attribute_count_limit: Option<usize>,
+    pub(super) exception_signal: Option<ExceptionSignal>,
+    pub(super) log_span_fields: Option<bool>,
+    pub(super) log_xray: Option<bool>,
     pub(super) install_logging: Option<bool>,
     pub(super) install_panic_hook: Option<bool>,
 }
@@ -205,9 +220,9 @@ impl Config {
         self
     }
 
-    /// The largest OTLP request body, before compression (default 8 MiB, at most the OTLP
-    /// limit of 64 MiB): a batch that would be larger goes in several requests, and a single
-    /// span larger than this is dropped and counted as failed.
+    /// The largest OTLP request body, before compression, for traces and logs (default 8 MiB, at
+    /// most the OTLP limit of 64 MiB): a batch that would be larger goes in several requests,
+    /// and a single span or log record larger than this is dropped and counted as failed.
     ///
     /// ```
     /// let config = traced::Config::new().otlp_max_request_size(16 << 20);
@@ -219,7 +234,9 @@ impl Config {
     }
 
     /// The full URL spans are posted to, used as is (like `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`,
-    /// which it wins over). Must be `http://` or `https://` with a host.
+    /// which it wins over). Must be `http://` or `https://` with a host. Log records have their
+    /// own, [`otlp_logs_endpoint`](Self::otlp_logs_endpoint); the other `otlp_*` settings apply
+    /// to both.
     ///
     /// ```
     /// let config = traced::Config::new().otlp_endpoint("http://collector:4318/v1/traces");
@@ -229,8 +246,9 @@ impl Config {
         self
     }
 
-    /// Adds a request header (`OTEL_EXPORTER_OTLP_HEADERS`); wins over the same name from the
-    /// environment. Values are never logged.
+    /// Adds a request header to the OTLP requests of traces and logs
+    /// (`OTEL_EXPORTER_OTLP_HEADERS`); wins over the same name from the environment, the
+    /// signal-specific `…_TRACES_HEADERS` and `…_LOGS_HEADERS` included. Values are never logged.
     ///
     /// ```
     /// let config = traced::Config::new().otlp_header("authorization", "Bearer abc");
@@ -240,8 +258,9 @@ impl Config {
         self
     }
 
-    /// Per-request timeout (`OTEL_EXPORTER_OTLP_TIMEOUT`, default 10 s). Zero means no limit,
-    /// which becomes one day: longer values are capped to that.
+    /// Per-request timeout of traces and logs (`OTEL_EXPORTER_OTLP_TIMEOUT`, and it wins over the
+    /// signal-specific variables; default 10 s). Zero means no limit, which becomes one day:
+    /// longer values are capped to that.
     ///
     /// ```
     /// let config = traced::Config::new().otlp_timeout(std::time::Duration::from_secs(3));
@@ -251,7 +270,8 @@ impl Config {
         self
     }
 
-    /// Request body compression (`OTEL_EXPORTER_OTLP_COMPRESSION`, default none).
+    /// Request body compression of traces and logs (`OTEL_EXPORTER_OTLP_COMPRESSION`, and it wins
+    /// over the signal-specific variables; default none).
     ///
     /// ```
     /// let config = traced::Config::new().otlp_compression(traced::Compression::Gzip);
@@ -261,8 +281,8 @@ impl Config {
         self
     }
 
-    /// A PEM file of the CAs trusted for an `https://` collector
-    /// (`OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE`, `OTEL_EXPORTER_OTLP_CERTIFICATE`): they replace
+    /// A PEM file of the CAs trusted for an `https://` collector, of traces and logs
+    /// (`OTEL_EXPORTER_OTLP_{TRACES_,LOGS_,}CERTIFICATE`): they replace
     /// the system's roots. A file that cannot be read or holds no certificate is reported at
     /// startup and every export fails (never a fallback to the system's roots). Needs the `tls`
     /// feature; ignored, with a warning, for an `http://` endpoint.
@@ -278,7 +298,7 @@ impl Config {
     }
 
     /// A PEM file of the client's certificate chain, for collectors that require mutual TLS
-    /// (`OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE`, `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`).
+    /// (`OTEL_EXPORTER_OTLP_{TRACES_,LOGS_,}CLIENT_CERTIFICATE`), for traces and logs.
     /// Goes with [`otlp_client_key`](Self::otlp_client_key): one without the other is reported
     /// and no client certificate is sent. Needs the `tls` feature.
     ///
@@ -294,7 +314,7 @@ impl Config {
     }
 
     /// A PEM file of the private key of [`otlp_client_certificate`](Self::otlp_client_certificate)
-    /// (`OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY`, `OTEL_EXPORTER_OTLP_CLIENT_KEY`): PKCS#8, PKCS#1
+    /// (`OTEL_EXPORTER_OTLP_{TRACES_,LOGS_,}CLIENT_KEY`): PKCS#8, PKCS#1
     /// or SEC1. Its content is never logged. Needs the `tls` feature.
     ///
     /// ```
@@ -397,17 +417,22 @@ impl Config {
         self
     }
 
-    /// The log line format (`TRACED_LOG_FORMAT`, default JSON).
+    /// The format of the log lines on stderr (`TRACED_LOG_FORMAT`, default JSON); `None` means
+    /// no lines (`TRACED_LOG_FORMAT=none`), for a service whose log records go to a collector
+    /// only. The log filter and the OTLP log records do not depend on it.
     ///
     /// ```
     /// let config = traced::Config::new().log_format(traced::LogFormat::Pretty);
+    /// let quiet = traced::Config::new().log_format(None);
     /// ```
-    pub fn log_format(mut self, format: LogFormat) -> Self {
-        self.log_format = Some(format);
+    pub fn log_format(mut self, format: impl Into<Option<LogFormat>>) -> Self {
+        self.log_format = Some(format.into());
         self
     }
 
-    /// `EnvFilter` directives for logs; wins over `RUST_LOG` (default `info`).
+    /// `EnvFilter` directives selecting the events logged (stderr lines and OTLP log records);
+    /// wins over `RUST_LOG` (default `info`). Spans have their own filter,
+    /// [`span_filter`](Self::span_filter).
     ///
     /// ```
     /// let config = traced::Config::new().log_filter("info,my_crate=debug");

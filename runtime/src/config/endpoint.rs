@@ -1,38 +1,17 @@
-//! The exporter choice and the OTLP/HTTP settings: endpoint, headers, timeout, compression,
-//! protocol (OpenTelemetry Protocol Exporter, Configuration Options; `OTEL_TRACES_EXPORTER`:
-//! OpenTelemetry SDK environment variables, Exporter Selection).
+//! The exporter choice and the OTLP/HTTP settings of one signal: endpoint, headers, timeout,
+//! compression, protocol (OpenTelemetry Protocol Exporter, Configuration Options; the exporter
+//! lists: OpenTelemetry SDK environment variables, Exporter Selection). The variable names of each
+//! signal are in `signal.rs`.
 
 use std::time::Duration;
 
 use super::env::{Env, MAX_DURATION, echo, list, one_of};
 use super::pairs::{BadEntry, dedupe, parse_pairs};
+use super::signal::{BASE_ENDPOINT_VAR, Signal};
 use super::tls::{CodeTls, resolve_tls};
 use super::{Compression, ExporterKind, OtlpSettings};
 use crate::otlp::{DEFAULT_MAX_BODY, MAX_BODY_LIMIT};
 
-pub(crate) const EXPORTER_VAR: &str = "OTEL_TRACES_EXPORTER";
-pub(crate) const TRACES_ENDPOINT_VAR: &str = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
-pub(crate) const ENDPOINT_VAR: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
-const HEADERS_VARS: [&str; 2] = [
-    "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
-    "OTEL_EXPORTER_OTLP_HEADERS",
-];
-const TIMEOUT_VARS: [&str; 2] = [
-    "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
-    "OTEL_EXPORTER_OTLP_TIMEOUT",
-];
-const COMPRESSION_VARS: [&str; 2] = [
-    "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
-    "OTEL_EXPORTER_OTLP_COMPRESSION",
-];
-const PROTOCOL_VARS: [&str; 2] = [
-    "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-    "OTEL_EXPORTER_OTLP_PROTOCOL",
-];
-
-/// The OTLP/HTTP default collector (OTLP specification, OTLP/HTTP Default Port), with the
-/// traces path.
-pub(crate) const DEFAULT_ENDPOINT: &str = "http://localhost:4318/v1/traces";
 /// The per-request timeout when none is set: 10 s, OpenTelemetry's default (Protocol Exporter,
 /// Configuration Options).
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_millis(10_000);
@@ -47,58 +26,62 @@ const EXPORTERS: [(&str, ExporterKind); 3] = [
 const COMPRESSIONS: [(&str, Compression); 2] =
     [("gzip", Compression::Gzip), ("none", Compression::None)];
 
-/// What code said about export.
+/// What code said about the export of one signal.
 #[derive(Debug, Default)]
 pub(crate) struct CodeExport {
-    /// `Config::exporters` / `Config::exporter`.
+    /// `Config::exporters` / `Config::exporter` (traces), `Config::log_exporters` /
+    /// `Config::log_exporter` (logs).
     pub(crate) exporters: Option<Vec<ExporterKind>>,
-    /// Exporters were given in code (`Config::with_exporter`): without a list from code or
-    /// `OTEL_TRACES_EXPORTER`, they are the only ones.
+    /// Span exporters were given in code (`Config::with_exporter`): without a list from code or
+    /// `OTEL_TRACES_EXPORTER`, they are the only ones. Always false for logs.
     pub(crate) custom: bool,
     /// `Config::otlp_max_request_size`.
     pub(crate) max_body: Option<usize>,
+    /// The signal's full URL (`Config::otlp_endpoint`, `Config::otlp_logs_endpoint`).
     pub(crate) endpoint: Option<String>,
+    /// The rest is general: the same for every signal.
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) compression: Option<Compression>,
     pub(crate) tls: CodeTls,
 }
 
-/// The exporters and, when OTLP is one of them, its settings. Without exporters from code or
-/// `OTEL_TRACES_EXPORTER`, exporters given in code are the only ones; else a valid endpoint
-/// (code or either variable) means OTLP and no endpoint means the console. That is our choice,
-/// documented in the README (the specification's default is OTLP to `localhost:4318`): a
-/// service run without a collector shows its traces instead of failing to send them. An empty
-/// list means none.
+/// The exporters of `signal` and, when OTLP is one of them, its settings. Without exporters from
+/// code or the signal's exporter variable, span exporters given in code are the only ones; else
+/// a valid endpoint (code, the signal's variable or the base one) means OTLP and no endpoint means
+/// `signal.without_endpoint` (why: `signal.rs`). An empty list means none.
 pub(crate) fn resolve_export(
     env: &mut Env<'_>,
+    signal: &Signal,
     code: CodeExport,
 ) -> (Vec<ExporterKind>, Option<OtlpSettings>) {
     let code_endpoint = code.endpoint.filter(|url| {
         let ok = valid_endpoint(url);
         if !ok {
             let url = echo(&mask_userinfo(url));
-            env.warn(format!(
-                "ignoring Config::otlp_endpoint({url}): {EXPECTED_URL}"
-            ));
+            let method = signal.endpoint_method;
+            env.warn(format!("ignoring Config::{method}({url}): {EXPECTED_URL}"));
         }
         ok
     });
-    let endpoint = code_endpoint.or_else(|| env_endpoint(env));
+    let endpoint = code_endpoint.or_else(|| env_endpoint(env, signal));
     let kinds = code
         .exporters
-        .map(|kinds| code_exporters(env, kinds))
-        .or_else(|| env_exporters(env))
+        .map(|kinds| {
+            let source = format!("Config::{}", signal.exporters_method);
+            exporter_list(env, &source, kinds)
+        })
+        .or_else(|| env_exporters(env, signal))
         .unwrap_or_else(|| match (code.custom, &endpoint) {
             (true, _) => Vec::new(),
             (false, Some(_)) => vec![ExporterKind::Otlp],
-            (false, None) => vec![ExporterKind::Console],
+            (false, None) => signal.without_endpoint.to_vec(),
         });
     if !kinds.contains(&ExporterKind::Otlp) {
         return (kinds, None);
     }
-    check_protocol(env);
-    let mut headers = env_headers(env);
+    check_protocol(env, signal);
+    let mut headers = env_headers(env, signal);
     headers.extend(code_headers(env, code.headers));
     // HTTP field names are case-insensitive: code wins per name over the environment.
     let headers = dedupe(headers, str::to_ascii_lowercase);
@@ -108,20 +91,21 @@ pub(crate) fn resolve_export(
         Some(Duration::ZERO) => Some(MAX_DURATION),
         Some(timeout) => env.code_duration("otlp_timeout", timeout, Duration::ZERO),
         None => env
-            .millis(&TIMEOUT_VARS, 0)
+            .millis(&signal.timeout_vars, 0)
             .map(|t| if t.is_zero() { MAX_DURATION } else { t }),
     }
     .unwrap_or(DEFAULT_TIMEOUT);
     let compression = code
         .compression
         .or_else(|| {
-            COMPRESSION_VARS
+            signal
+                .compression_vars
                 .iter()
                 .find_map(|var| env.choice(var, &COMPRESSIONS))
         })
         .unwrap_or(Compression::None);
-    let endpoint = endpoint.unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned());
-    let tls = resolve_tls(env, code.tls, &endpoint);
+    let endpoint = endpoint.unwrap_or_else(|| signal.default_endpoint.to_owned());
+    let tls = resolve_tls(env, signal, code.tls, &endpoint);
     let max_body = match code.max_body {
         Some(bytes) if bytes > MAX_BODY_LIMIT => {
             env.warn(format!(
@@ -164,15 +148,12 @@ fn exporter_list(
     list
 }
 
-fn code_exporters(env: &mut Env<'_>, kinds: Vec<ExporterKind>) -> Vec<ExporterKind> {
-    exporter_list(env, "Config::exporters", kinds)
-}
-
-/// `OTEL_TRACES_EXPORTER`: a comma-separated list (OpenTelemetry SDK environment variables,
-/// Exporter Selection), every known exporter runs; unknown names (`zipkin`, …) are reported and
-/// skipped, and a list of unknown names only is as if unset.
-fn env_exporters(env: &mut Env<'_>) -> Option<Vec<ExporterKind>> {
-    let value = env.get(EXPORTER_VAR)?;
+/// `OTEL_TRACES_EXPORTER`, `OTEL_LOGS_EXPORTER`: a comma-separated list (OpenTelemetry SDK
+/// environment variables, Exporter Selection), every known exporter runs; unknown names
+/// (`zipkin`, …) are reported and skipped, and a list of unknown names only is as if unset.
+fn env_exporters(env: &mut Env<'_>, signal: &Signal) -> Option<Vec<ExporterKind>> {
+    let var = signal.exporter_var;
+    let value = env.get(var)?;
     let mut known = Vec::new();
     let mut unknown = Vec::new();
     for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
@@ -187,19 +168,20 @@ fn env_exporters(env: &mut Env<'_>) -> Option<Vec<ExporterKind>> {
     if !unknown.is_empty() {
         let supported = one_of(EXPORTERS.iter().map(|&(key, _)| key));
         env.warn(format!(
-            "{EXPORTER_VAR}: ignoring unknown {} ({supported})",
+            "{var}: ignoring unknown {} ({supported})",
             list(&unknown)
         ));
     }
     if known.is_empty() {
         return None;
     }
-    Some(exporter_list(env, EXPORTER_VAR, known))
+    Some(exporter_list(env, var, known))
 }
 
-/// The traces endpoint as is, else the base endpoint joined with `v1/traces` (OpenTelemetry
-/// Protocol Exporter, Endpoint URLs for OTLP/HTTP). An invalid value is ignored, as if unset.
-fn env_endpoint(env: &mut Env<'_>) -> Option<String> {
+/// The signal's endpoint as is, else the base endpoint joined with the signal's path
+/// (OpenTelemetry Protocol Exporter, Endpoint URLs for OTLP/HTTP). An invalid value is ignored,
+/// as if unset.
+fn env_endpoint(env: &mut Env<'_>, signal: &Signal) -> Option<String> {
     let read = |env: &mut Env<'_>, var: &str| {
         let url = env.get(var)?;
         if valid_endpoint(&url) {
@@ -209,15 +191,17 @@ fn env_endpoint(env: &mut Env<'_>) -> Option<String> {
         env.warn(format!("ignoring {var}={shown}: {EXPECTED_URL}"));
         None
     };
-    read(env, TRACES_ENDPOINT_VAR).or_else(|| read(env, ENDPOINT_VAR).map(|base| join_base(&base)))
+    read(env, signal.endpoint_var)
+        .or_else(|| read(env, BASE_ENDPOINT_VAR).map(|base| join_base(&base, signal.path)))
 }
 
 const EXPECTED_URL: &str = "expected an `http://` or `https://` URL with a host";
 
-/// `base` + `v1/traces` with exactly one `/` between them, and no other change to the URL (same
-/// section: `http://c:4318/mycollector/` gives `http://c:4318/mycollector/v1/traces`).
-pub(crate) fn join_base(base: &str) -> String {
-    format!("{}/v1/traces", base.trim_end_matches('/'))
+/// `base` + `path` (`v1/traces`, `v1/logs`) with exactly one `/` between them, and no other
+/// change to the URL (same section: `http://c:4318/mycollector/` gives
+/// `http://c:4318/mycollector/v1/traces`).
+pub(crate) fn join_base(base: &str, path: &str) -> String {
+    format!("{}/{path}", base.trim_end_matches('/'))
 }
 
 /// An `http` or `https` URL with a non-empty host, an optional numeric port and no whitespace or
@@ -285,10 +269,10 @@ pub(crate) fn mask_userinfo(url: &str) -> String {
     }
 }
 
-/// Only `http/protobuf` is spoken; any other `OTEL_EXPORTER_OTLP_{,TRACES_}PROTOCOL` is reported
-/// and we speak it anyway.
-fn check_protocol(env: &mut Env<'_>) {
-    for var in PROTOCOL_VARS {
+/// Only `http/protobuf` is spoken; any other `OTEL_EXPORTER_OTLP_{,TRACES_,LOGS_}PROTOCOL` is
+/// reported and we speak it anyway.
+fn check_protocol(env: &mut Env<'_>, signal: &Signal) {
+    for var in signal.protocol_vars {
         if let Some(protocol) = env.get(var) {
             if !protocol.eq_ignore_ascii_case(PROTOCOL) {
                 let shown = echo(&protocol);
@@ -296,16 +280,17 @@ fn check_protocol(env: &mut Env<'_>) {
                     "{var}={shown} is not supported; using `{PROTOCOL}` (the only protocol traced speaks)"
                 ));
             }
-            // The traces-specific variable wins over the general one (see `Env::first_number`).
+            // The signal-specific variable wins over the general one (see `Env::first_number`).
             return;
         }
     }
 }
 
-/// The traces-specific variable wins as a whole. Bad entries are skipped with one warning per
+/// The signal-specific variable wins as a whole. Bad entries are skipped with one warning per
 /// variable that names keys only (header values are often API keys: see `summary.rs`).
-fn env_headers(env: &mut Env<'_>) -> Vec<(String, String)> {
-    let Some((var, value)) = HEADERS_VARS
+fn env_headers(env: &mut Env<'_>, signal: &Signal) -> Vec<(String, String)> {
+    let Some((var, value)) = signal
+        .headers_vars
         .iter()
         .find_map(|&var| env.get(var).map(|value| (var, value)))
     else {

@@ -3,14 +3,16 @@
 
 use super::*;
 use crate::config::env::tests::lookup;
+use crate::config::signal::TRACES;
 
+/// The traces' export; the logs' is tested in `logs_tests.rs`.
 fn resolve(
     pairs: &[(&str, &str)],
     code: CodeExport,
 ) -> (Vec<ExporterKind>, Option<OtlpSettings>, Vec<String>) {
     let lookup = lookup(pairs);
     let mut env = Env::new(&lookup);
-    let (kinds, otlp) = resolve_export(&mut env, code);
+    let (kinds, otlp) = resolve_export(&mut env, &TRACES, code);
     (kinds, otlp, env.warnings)
 }
 
@@ -187,7 +189,7 @@ fn exporter_selection() {
     let (kinds, otlp, warnings) =
         resolve(&[("OTEL_TRACES_EXPORTER", "Otlp")], CodeExport::default());
     assert_eq!(kinds, [Otlp]);
-    assert_eq!(otlp.expect("OTLP").endpoint, DEFAULT_ENDPOINT);
+    assert_eq!(otlp.expect("OTLP").endpoint, TRACES.default_endpoint);
     assert!(warnings.is_empty());
     let code = CodeExport {
         exporters: Some(vec![ExporterKind::None]),

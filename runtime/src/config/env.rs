@@ -69,8 +69,12 @@ impl<'a> Env<'a> {
         Some(value.to_owned())
     }
 
+    /// Records a warning, unless the same one was given already: the general OTLP variables
+    /// are read once for each signal, and a bad value is still one warning.
     pub(crate) fn warn(&mut self, message: String) {
-        self.warnings.push(message);
+        if !self.warnings.contains(&message) {
+            self.warnings.push(message);
+        }
     }
 
     /// Reports `name=value` as invalid, echoing the value (never use this for header values).
@@ -253,6 +257,22 @@ pub(crate) mod tests {
         });
         assert_eq!(values, (None, None, Some("x".to_owned()), None));
         assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn a_warning_is_given_once() {
+        let (_, warnings) = with_env(&[("N", "x")], |env| {
+            env.number("N", 0, 1);
+            env.number("N", 0, 1);
+            env.warn("other".to_owned());
+        });
+        assert_eq!(
+            warnings,
+            [
+                "ignoring N=\"x\": expected a whole number (0 or more)",
+                "other"
+            ]
+        );
     }
 
     #[test]

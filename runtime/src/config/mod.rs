@@ -20,18 +20,21 @@
 //! | `OTEL_SDK_DISABLED` | `false` (only `true` disables) | `resolve.rs` |
 //! | `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES` | package name and version | `resource.rs` |
 //! | `TRACED_RESOURCE_DETECTORS` | `host,os,process,container,aws,k8s` | `detectors.rs` |
-//! | `OTEL_TRACES_EXPORTER` | `otlp` with an endpoint, else `console` | `endpoint.rs` |
-//! | `OTEL_EXPORTER_OTLP_{TRACES_,}ENDPOINT` | `http://localhost:4318/v1/traces` | `endpoint.rs` |
-//! | `OTEL_EXPORTER_OTLP_{TRACES_,}HEADERS`, `…TIMEOUT`, `…COMPRESSION`, `…PROTOCOL` | none, 10000 ms (0: no limit), `none`, `http/protobuf` | `endpoint.rs` |
+//! | `OTEL_TRACES_EXPORTER` | `otlp` with an endpoint, else `console` | `endpoint.rs`, `signal.rs` |
+//! | `OTEL_LOGS_EXPORTER` | `otlp` with a general or logs endpoint, else `none` | `endpoint.rs`, `signal.rs` |
+//! | `OTEL_EXPORTER_OTLP_{TRACES_,LOGS_,}ENDPOINT` | `http://localhost:4318/v1/traces`, `…/v1/logs` | `endpoint.rs` |
+//! | `OTEL_EXPORTER_OTLP_{TRACES_,LOGS_,}HEADERS`, `…TIMEOUT`, `…COMPRESSION`, `…PROTOCOL` | none, 10000 ms (0: no limit), `none`, `http/protobuf` | `endpoint.rs` |
 //! | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | `parentbased_always_on`, 1.0 | `sampler.rs` |
 //! | `OTEL_PROPAGATORS` | `tracecontext,baggage` | `propagators.rs` |
-//! | `OTEL_EXPORTER_OTLP_{TRACES_,}CERTIFICATE`, `…CLIENT_CERTIFICATE`, `…CLIENT_KEY` | the system's roots, no client certificate | `tls.rs` |
+//! | `OTEL_EXPORTER_OTLP_{TRACES_,LOGS_,}CERTIFICATE`, `…CLIENT_CERTIFICATE`, `…CLIENT_KEY` | the system's roots, no client certificate | `tls.rs` |
 //! | `OTEL_BSP_SCHEDULE_DELAY`, `…MAX_QUEUE_SIZE`, `…MAX_EXPORT_BATCH_SIZE`, `…EXPORT_TIMEOUT` | 5000 ms, 2048, 512, 30000 ms | `batch.rs` |
-//! | `OTEL_{SPAN_,}ATTRIBUTE_VALUE_LENGTH_LIMIT`, `OTEL_{SPAN_,}ATTRIBUTE_COUNT_LIMIT` | 4096 (a deviation from the spec's infinity), 128 | `batch.rs` |
-//! | `TRACED_LOG_FORMAT`, `RUST_LOG` | `json`, `info` | `resolve.rs` |
+//! | `OTEL_BLRP_SCHEDULE_DELAY`, `…MAX_QUEUE_SIZE`, `…MAX_EXPORT_BATCH_SIZE`, `…EXPORT_TIMEOUT` | 1000 ms, 2048, 512, 30000 ms | `batch.rs` |
+//! | `OTEL_{SPAN_,LOGRECORD_,}ATTRIBUTE_VALUE_LENGTH_LIMIT`, `OTEL_{SPAN_,LOGRECORD_,}ATTRIBUTE_COUNT_LIMIT` | 4096 (a deviation from the spec's infinity), 128 | `batch.rs` |
+//! | `TRACED_LOG_FORMAT`, `RUST_LOG`, `TRACED_SPAN_FILTER` | `json`, `info`, `info` | `resolve.rs` |
+//! | `OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN`, `TRACED_LOG_SPAN_FIELDS`, `TRACED_LOG_XRAY` | `logs/dup` (a deviation from the conventions' span events only), `false`, `false` | `logs.rs` |
 //!
-//! Durations are capped at one day (also what "no limit" means) and the queue at 2^20 spans, so
-//! no setting can overflow a deadline or abort on allocation.
+//! Durations are capped at one day (also what "no limit" means) and the queues at 2^20 records,
+//! so no setting can overflow a deadline or abort on allocation.
 
 use std::time::Duration;
 
@@ -39,15 +42,18 @@ use crate::resource::{Detectors, Resource};
 
 mod batch;
 mod builder;
+mod builder_logs;
 mod detectors;
 mod endpoint;
 mod env;
 mod exporter;
+mod logs;
 mod pairs;
 mod propagators;
 mod resolve;
 mod resource;
 mod sampler;
+mod signal;
 mod summary;
 mod tls;
 
@@ -63,22 +69,27 @@ pub(crate) use tls::ClientIdentity;
 pub(crate) use tls::PemFile;
 pub(crate) use tls::TlsFiles;
 
-/// Which exporter receives finished spans (`OTEL_TRACES_EXPORTER`, or [`Config::exporter`]).
+/// Which exporter receives finished spans (`OTEL_TRACES_EXPORTER`, or [`Config::exporter`]) or
+/// log records (`OTEL_LOGS_EXPORTER`, or [`Config::log_exporter`]).
 ///
 /// ```
 /// use traced::{Config, ExporterKind};
 ///
-/// // Print each finished trace as a tree, even where the environment names a collector.
-/// let config = Config::new().exporter(ExporterKind::Console);
+/// // Print each finished trace as a tree, even where the environment names a collector, and
+/// // send no log records anywhere but the stderr lines.
+/// let config = Config::new()
+///     .exporter(ExporterKind::Console)
+///     .log_exporter(ExporterKind::None);
 /// # let _ = config;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExporterKind {
     /// OTLP/HTTP protobuf to a collector.
     Otlp,
-    /// Each finished local trace printed to stdout as an indented tree.
+    /// Spans: each finished local trace printed to stdout as an indented tree. Logs: the stderr
+    /// lines of [`LogFormat`], never a second copy of them.
     Console,
-    /// Spans are recorded (ids, logs, propagation) but exported nowhere.
+    /// Recorded (ids, log lines, propagation) but exported nowhere.
     None,
 }
 
@@ -101,7 +112,8 @@ pub enum Compression {
     Gzip,
 }
 
-/// The log line format on stderr (`TRACED_LOG_FORMAT`, or [`Config::log_format`]).
+/// The log line format on stderr (`TRACED_LOG_FORMAT`, or [`Config::log_format`], where `None`
+/// means no lines at all, like `TRACED_LOG_FORMAT=none`).
 ///
 /// ```
 /// use traced::{Config, LogFormat};
@@ -109,6 +121,8 @@ pub enum Compression {
 /// assert_eq!(LogFormat::default(), LogFormat::Json);
 /// // Readable lines while developing locally.
 /// let config = Config::new().log_format(LogFormat::Pretty);
+/// // No lines on stderr: the log records go to a collector only.
+/// let config = Config::new().log_format(None);
 /// # let _ = config;
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -120,12 +134,38 @@ pub enum LogFormat {
     Pretty,
 }
 
-/// Settings of the OTLP/HTTP exporter, as resolved from [`Config`] and the environment.
+/// Where an exception is recorded (`OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN`, or
+/// [`Config::exception_signal`]): semantic conventions for exceptions, whose values are `logs`
+/// ("emit exceptions as logs only") and `logs/dup` ("emit both span events and logs").
+///
+/// Our default is `logs/dup`, a deviation: without the variable the conventions keep span events
+/// only, but a log record of each exception, correlated with its span, is what traced's logs are
+/// for, and the span event stays for backends that read only traces.
+///
+/// ```
+/// use traced::{Config, ExceptionSignal};
+///
+/// assert_eq!(ExceptionSignal::default(), ExceptionSignal::LogsAndSpanEvent);
+/// // One record per exception: the log record, no `exception` span event.
+/// let config = Config::new().exception_signal(ExceptionSignal::LogsOnly);
+/// # let _ = config;
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ExceptionSignal {
+    /// `logs/dup` (the default): an exception log record, and the `exception` span event.
+    #[default]
+    LogsAndSpanEvent,
+    /// `logs`: the exception log record only.
+    LogsOnly,
+}
+
+/// Settings of the OTLP/HTTP exporter of one signal (traces or logs), as resolved from [`Config`]
+/// and the environment.
 ///
 /// `Debug` masks header values and URL credentials, which often hold API keys.
 #[derive(Clone, PartialEq)]
 pub(crate) struct OtlpSettings {
-    /// The full URL spans are posted to (already joined with `v1/traces`).
+    /// The full URL records are posted to (already joined with `v1/traces` or `v1/logs`).
     pub(crate) endpoint: String,
     /// Extra request headers (values already percent-decoded).
     pub(crate) headers: Vec<(String, String)>,
@@ -141,31 +181,65 @@ pub(crate) struct OtlpSettings {
     pub(crate) tls: TlsFiles,
 }
 
-/// Settings of the batching export thread (`OTEL_BSP_*`; in code, [`Config::schedule_delay`],
-/// [`Config::max_queue_size`], [`Config::max_export_batch_size`] and
-/// [`Config::export_timeout`]).
+/// Settings of a batching export thread: spans (`OTEL_BSP_*`; in code,
+/// [`Config::schedule_delay`], [`Config::max_queue_size`], [`Config::max_export_batch_size`] and
+/// [`Config::export_timeout`]) or log records (`OTEL_BLRP_*`, [`Config::log_schedule_delay`], …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct BatchSettings {
-    /// Longest time a finished span waits before it is exported.
+    /// Longest time a finished record waits before it is exported.
     pub(crate) schedule_delay: Duration,
-    /// Finished spans held at most; more are dropped and counted.
+    /// Finished records held at most; more are dropped and counted.
     pub(crate) max_queue_size: usize,
-    /// Spans per export call at most.
+    /// Records per export call at most.
     pub(crate) max_export_batch_size: usize,
     /// Longest time one export call, and the final flush, may take.
     pub(crate) export_timeout: Duration,
 }
 
-/// The defaults of OpenTelemetry SDK environment variables, Batch Span Processor.
+impl BatchSettings {
+    /// The defaults of OpenTelemetry SDK environment variables, Batch Span Processor.
+    pub(crate) const SPANS: BatchSettings = BatchSettings {
+        schedule_delay: Duration::from_millis(5_000),
+        max_queue_size: 2_048,
+        max_export_batch_size: 512,
+        export_timeout: Duration::from_millis(30_000),
+    };
+    /// The defaults of the same page, Batch LogRecord Processor: only the delay differs.
+    pub(crate) const LOG_RECORDS: BatchSettings = BatchSettings {
+        schedule_delay: Duration::from_millis(1_000),
+        ..BatchSettings::SPANS
+    };
+}
+
+/// The spans' defaults, [`BatchSettings::SPANS`].
 impl Default for BatchSettings {
     fn default() -> Self {
-        BatchSettings {
-            schedule_delay: Duration::from_millis(5_000),
-            max_queue_size: 2_048,
-            max_export_batch_size: 512,
-            export_timeout: Duration::from_millis(30_000),
-        }
+        BatchSettings::SPANS
     }
+}
+
+/// The logs signal: every `tracing` event the log filter selects becomes a stderr line (unless
+/// `TRACED_LOG_FORMAT=none`) and, with an OTLP logs exporter, an OTLP log record.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LogsSettings {
+    /// The exporters named in code or `OTEL_LOGS_EXPORTER`, each once; empty for none. Only
+    /// `Otlp` changes anything: `Console` names the stderr lines, which `log_lines` governs.
+    pub(crate) exporters: Vec<ExporterKind>,
+    /// Present whenever `exporters` has `Otlp`: OTLP log records are on.
+    pub(crate) otlp: Option<OtlpSettings>,
+    /// `OTEL_BLRP_*`.
+    pub(crate) batch: BatchSettings,
+    /// `OTEL_LOGRECORD_ATTRIBUTE_*_LIMIT`, else the general `OTEL_ATTRIBUTE_*_LIMIT`. The value
+    /// length also cuts the body.
+    pub(crate) limits: Limits,
+    /// `OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN`.
+    pub(crate) exception_signal: ExceptionSignal,
+    /// `TRACED_LOG_SPAN_FIELDS`: the attributes of the spans current on the thread are added to
+    /// each line and record. Default false.
+    pub(crate) span_fields: bool,
+    /// `TRACED_LOG_XRAY`: an `AWS-XRAY-TRACE-ID` field on each JSON line inside a span. Default
+    /// false.
+    pub(crate) xray: bool,
 }
 
 /// The effective configuration, every value resolved: what [`Config`] and the environment
@@ -188,9 +262,16 @@ pub(crate) struct Settings {
     pub(crate) propagators: Propagators,
     pub(crate) batch: BatchSettings,
     pub(crate) limits: Limits,
+    /// The format of the stderr lines, when `log_lines` is true.
     pub(crate) log_format: LogFormat,
-    /// The `EnvFilter` directives (`RUST_LOG`, default `info`).
+    /// Lines on stderr; false for `TRACED_LOG_FORMAT=none` (or `Config::log_format(None)`).
+    pub(crate) log_lines: bool,
+    /// The `EnvFilter` directives selecting log events (`RUST_LOG`, default `info`).
     pub(crate) log_filter: String,
+    /// The `EnvFilter` directives selecting the `tracing` spans bridged into engine spans
+    /// (`TRACED_SPAN_FILTER`, default `info`), independent of `log_filter`.
+    pub(crate) span_filter: String,
+    pub(crate) logs: LogsSettings,
     /// Install the global tracing subscriber (JSON or pretty logs). Default true.
     pub(crate) install_logging: bool,
     /// Install the panic hook. Default true.

@@ -1,13 +1,15 @@
 //! [`Config::resolve`]: code values, then the environment, then the defaults, into [`Settings`].
 
-use super::batch::{resolve_batch, resolve_limits};
+use super::batch::{CodeBatch, SPAN_LIMITS, SPANS, resolve_batch, resolve_limits};
 use super::detectors::resolve_detectors;
 use super::endpoint::{CodeExport, resolve_export};
 use super::env::Env;
 use super::exporter::BoxedExporter;
+use super::logs::{CodeLogs, resolve_logs};
 use super::propagators::resolve_propagators;
 use super::resource::{CodeResource, complete_resource, resolve_resource};
 use super::sampler::resolve_sampler;
+use super::signal::TRACES;
 use super::tls::CodeTls;
 use super::{Config, LogFormat, ServiceDefaults, Settings};
 use crate::resource::{Machine, detect};
@@ -15,9 +17,15 @@ use crate::resource::{Machine, detect};
 pub(crate) const DISABLED_VAR: &str = "OTEL_SDK_DISABLED";
 const LOG_FORMAT_VAR: &str = "TRACED_LOG_FORMAT";
 const LOG_FILTER_VAR: &str = "RUST_LOG";
-const DEFAULT_LOG_FILTER: &str = "info";
-const LOG_FORMATS: [(&str, LogFormat); 2] =
-    [("json", LogFormat::Json), ("pretty", LogFormat::Pretty)];
+const SPAN_FILTER_VAR: &str = "TRACED_SPAN_FILTER";
+/// The default of both filters.
+const DEFAULT_FILTER: &str = "info";
+/// `none`: no lines on stderr.
+const LOG_FORMATS: [(&str, Option<LogFormat>); 3] = [
+    ("json", Some(LogFormat::Json)),
+    ("pretty", Some(LogFormat::Pretty)),
+    ("none", None),
+];
 
 /// What [`Config::resolve`] produces.
 #[derive(Debug)]
@@ -60,46 +68,69 @@ impl Config {
         let detectors = resolve_detectors(&mut env, self.resource_detectors);
         let detected = detect(lookup, machine, detectors);
         let resource = complete_resource(user_resource, detected.resource);
-        let (exporters, otlp) = resolve_export(
-            &mut env,
-            CodeExport {
-                exporters: self.exporters,
-                custom: !self.custom_exporters.is_empty(),
-                max_body: self.otlp_max_body,
-                endpoint: self.otlp_endpoint,
-                headers: self.otlp_headers,
-                timeout: self.otlp_timeout,
-                compression: self.otlp_compression,
-                tls: CodeTls {
-                    certificate: self.otlp_certificate,
-                    client_certificate: self.otlp_client_certificate,
-                    client_key: self.otlp_client_key,
-                },
+        // The general OTLP settings in code apply to both signals.
+        let code_export = |exporters, custom, endpoint| CodeExport {
+            exporters,
+            custom,
+            max_body: self.otlp_max_body,
+            endpoint,
+            headers: self.otlp_headers.clone(),
+            timeout: self.otlp_timeout,
+            compression: self.otlp_compression,
+            tls: CodeTls {
+                certificate: self.otlp_certificate.clone(),
+                client_certificate: self.otlp_client_certificate.clone(),
+                client_key: self.otlp_client_key.clone(),
             },
+        };
+        let traces_export = code_export(
+            self.exporters,
+            !self.custom_exporters.is_empty(),
+            self.otlp_endpoint,
         );
+        let logs_export = code_export(self.log_exporters, false, self.otlp_logs_endpoint);
+        let (exporters, otlp) = resolve_export(&mut env, &TRACES, traces_export);
         let sampler = resolve_sampler(&mut env, self.sampler);
         let propagators = resolve_propagators(&mut env, self.propagators);
         let batch = resolve_batch(
             &mut env,
-            self.schedule_delay,
-            self.max_queue_size,
-            self.max_export_batch_size,
-            self.export_timeout,
+            &SPANS,
+            CodeBatch {
+                schedule_delay: self.schedule_delay,
+                max_queue_size: self.max_queue_size,
+                max_export_batch_size: self.max_export_batch_size,
+                export_timeout: self.export_timeout,
+            },
         );
         let limits = resolve_limits(
             &mut env,
+            &SPAN_LIMITS,
             self.attribute_value_length_limit,
             self.attribute_count_limit,
         );
         let log_format = self
             .log_format
             .or_else(|| env.choice(LOG_FORMAT_VAR, &LOG_FORMATS))
-            .unwrap_or(LogFormat::Json);
-        let log_filter = self
-            .log_filter
-            .filter(|filter| !filter.trim().is_empty())
-            .or_else(|| env.get(LOG_FILTER_VAR))
-            .unwrap_or_else(|| DEFAULT_LOG_FILTER.to_owned());
+            .unwrap_or(Some(LogFormat::Json));
+        let log_filter = filter(&mut env, self.log_filter, LOG_FILTER_VAR);
+        let span_filter = filter(&mut env, self.span_filter, SPAN_FILTER_VAR);
+        let logs = resolve_logs(
+            &mut env,
+            CodeLogs {
+                export: logs_export,
+                batch: CodeBatch {
+                    schedule_delay: self.log_schedule_delay,
+                    max_queue_size: self.log_max_queue_size,
+                    max_export_batch_size: self.log_max_export_batch_size,
+                    export_timeout: self.log_export_timeout,
+                },
+                attribute_value_length_limit: self.log_attribute_value_length_limit,
+                attribute_count_limit: self.log_attribute_count_limit,
+                exception_signal: self.exception_signal,
+                span_fields: self.log_span_fields,
+                xray: self.log_xray,
+            },
+        );
         let settings = Settings {
             disabled,
             resource,
@@ -110,8 +141,12 @@ impl Config {
             propagators,
             batch,
             limits,
-            log_format,
+            // `none` is `log_lines: false`; the format is then unused.
+            log_format: log_format.unwrap_or_default(),
+            log_lines: log_format.is_some(),
             log_filter,
+            span_filter,
+            logs,
             install_logging: self.install_logging.unwrap_or(true),
             install_panic_hook: self.install_panic_hook.unwrap_or(true),
         };
@@ -121,6 +156,14 @@ impl Config {
             warnings: env.warnings,
         }
     }
+}
+
+/// `EnvFilter` directives from code (unless blank), else `var`, else `info`. They are stored as
+/// given and parsed where the subscriber is built, which reports invalid ones.
+fn filter(env: &mut Env<'_>, code: Option<String>, var: &str) -> String {
+    code.filter(|filter| !filter.trim().is_empty())
+        .or_else(|| env.get(var))
+        .unwrap_or_else(|| DEFAULT_FILTER.to_owned())
 }
 
 #[cfg(test)]

@@ -275,6 +275,16 @@ fn invalid_values_warn_once_and_use_the_default() {
         ("TRACED_LOG_FORMAT", "xml"),
         ("OTEL_TRACES_EXPORTER", "zipkin"),
         ("TRACED_RESOURCE_DETECTORS", "gcp"),
+        ("OTEL_LOGS_EXPORTER", "zipkin"),
+        ("OTEL_BLRP_SCHEDULE_DELAY", "-5"),
+        ("OTEL_BLRP_MAX_QUEUE_SIZE", "0"),
+        ("OTEL_BLRP_MAX_EXPORT_BATCH_SIZE", "lots"),
+        ("OTEL_BLRP_EXPORT_TIMEOUT", "0"),
+        ("OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT", "-1"),
+        ("OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT", "x"),
+        ("OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN", "spans"),
+        ("TRACED_LOG_SPAN_FIELDS", "yes"),
+        ("TRACED_LOG_XRAY", "on"),
     ];
     for (var, value) in cases {
         let settings = assert_one_warning(var, value).settings;
@@ -357,7 +367,23 @@ fn hostile_values_never_panic() {
         "OTEL_ATTRIBUTE_COUNT_LIMIT",
         "TRACED_LOG_FORMAT",
         "RUST_LOG",
+        "TRACED_SPAN_FILTER",
         "TRACED_RESOURCE_DETECTORS",
+        "OTEL_LOGS_EXPORTER",
+        "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
+        "OTEL_EXPORTER_OTLP_LOGS_TIMEOUT",
+        "OTEL_EXPORTER_OTLP_LOGS_COMPRESSION",
+        "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL",
+        "OTEL_BLRP_SCHEDULE_DELAY",
+        "OTEL_BLRP_MAX_QUEUE_SIZE",
+        "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE",
+        "OTEL_BLRP_EXPORT_TIMEOUT",
+        "OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+        "OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT",
+        "OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN",
+        "TRACED_LOG_SPAN_FIELDS",
+        "TRACED_LOG_XRAY",
     ];
     let long = "%,=".repeat(50_000);
     let values = [
@@ -384,6 +410,7 @@ fn hostile_values_never_panic() {
             let env = [
                 ("OTEL_TRACES_SAMPLER", "traceidratio"),
                 ("OTEL_TRACES_EXPORTER", "otlp"),
+                ("OTEL_LOGS_EXPORTER", "otlp"),
                 (var, value),
             ];
             let resolved = resolve(&env, Config::new());

@@ -44,32 +44,7 @@ impl Settings {
             }
             None => line.push_str(" resource.detectors=none"),
         }
-        let exporters: Vec<&str> = self
-            .exporters
-            .iter()
-            .map(|kind| match kind {
-                ExporterKind::Otlp => "otlp",
-                ExporterKind::Console => "console",
-                ExporterKind::None => "none",
-            })
-            .collect();
-        let exporters = if exporters.is_empty() {
-            "none".to_owned()
-        } else {
-            exporters.join(",")
-        };
-        let _ = write!(line, " exporter={exporters}");
-        if let Some(otlp) = &self.otlp {
-            let _ = write!(
-                line,
-                " endpoint={} headers=[{}] compression={} timeout={}",
-                mask_userinfo(&otlp.endpoint),
-                masked_names(&otlp.headers).join(","),
-                compression_name(otlp.compression),
-                duration(otlp.timeout),
-            );
-            line.push_str(&tls::describe(&otlp.tls));
-        }
+        write_export(&mut line, "", &self.exporters, self.otlp.as_ref());
         let p = self.propagators;
         let propagators: Vec<&str> = [(p.tracecontext, "tracecontext"), (p.baggage, "baggage")]
             .into_iter()
@@ -94,7 +69,48 @@ impl Settings {
             self.limits.attribute_value_length,
             self.limits.attribute_count,
         );
+        write_export(
+            &mut line,
+            "logs.",
+            &self.logs.exporters,
+            self.logs.otlp.as_ref(),
+        );
         line
+    }
+}
+
+/// ` {prefix}exporter=otlp,console` and, with OTLP, its endpoint, header names, compression,
+/// timeout and TLS files, each key after `prefix` (`""` for traces, `"logs."`).
+fn write_export(
+    line: &mut String,
+    prefix: &str,
+    exporters: &[ExporterKind],
+    otlp: Option<&OtlpSettings>,
+) {
+    let names: Vec<&str> = exporters
+        .iter()
+        .map(|kind| match kind {
+            ExporterKind::Otlp => "otlp",
+            ExporterKind::Console => "console",
+            ExporterKind::None => "none",
+        })
+        .collect();
+    let names = if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(",")
+    };
+    let _ = write!(line, " {prefix}exporter={names}");
+    if let Some(otlp) = otlp {
+        let _ = write!(
+            line,
+            " {prefix}endpoint={} {prefix}headers=[{}] {prefix}compression={} {prefix}timeout={}",
+            mask_userinfo(&otlp.endpoint),
+            masked_names(&otlp.headers).join(","),
+            compression_name(otlp.compression),
+            duration(otlp.timeout),
+        );
+        line.push_str(&tls::describe(&otlp.tls, prefix));
     }
 }
 
@@ -174,6 +190,24 @@ impl fmt::Debug for Config {
             .field("attribute_count_limit", &self.attribute_count_limit)
             .field("log_format", &self.log_format)
             .field("log_filter", &self.log_filter)
+            .field("span_filter", &self.span_filter)
+            .field("log_exporters", &self.log_exporters)
+            .field(
+                "otlp_logs_endpoint",
+                &self.otlp_logs_endpoint.as_deref().map(mask_userinfo),
+            )
+            .field("log_schedule_delay", &self.log_schedule_delay)
+            .field("log_max_queue_size", &self.log_max_queue_size)
+            .field("log_max_export_batch_size", &self.log_max_export_batch_size)
+            .field("log_export_timeout", &self.log_export_timeout)
+            .field(
+                "log_attribute_value_length_limit",
+                &self.log_attribute_value_length_limit,
+            )
+            .field("log_attribute_count_limit", &self.log_attribute_count_limit)
+            .field("exception_signal", &self.exception_signal)
+            .field("log_span_fields", &self.log_span_fields)
+            .field("log_xray", &self.log_xray)
             .field("install_logging", &self.install_logging)
             .field("install_panic_hook", &self.install_panic_hook)
             .finish()
@@ -211,8 +245,44 @@ mod tests {
              sampler=parentbased_always_on propagators=tracecontext,baggage \
              batch.schedule_delay=5000ms batch.max_queue_size=2048 \
              batch.max_export_batch_size=512 batch.export_timeout=30000ms \
-             limits.attribute_value_length=4096 limits.attribute_count=128"
+             limits.attribute_value_length=4096 limits.attribute_count=128 logs.exporter=otlp \
+             logs.endpoint=http://c:4318/v1/logs logs.headers=[] logs.compression=gzip \
+             logs.timeout=10000ms"
         );
+    }
+
+    #[test]
+    fn the_logs_part_as_the_traces_part() {
+        let env = [
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "http://t:4318/v1/traces",
+            ),
+            ("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "https://u:pw@l/v1/logs"),
+            ("OTEL_EXPORTER_OTLP_LOGS_HEADERS", "x-logs-key=logs-secret"),
+            ("OTEL_EXPORTER_OTLP_LOGS_TIMEOUT", "0"),
+        ];
+        let line = summary(&env, Config::new());
+        assert!(
+            line.ends_with(
+                " logs.exporter=otlp logs.endpoint=https://***@l/v1/logs \
+                 logs.headers=[x-logs-key=***] logs.compression=none logs.timeout=unlimited"
+            ),
+            "{line}"
+        );
+        assert!(line.contains(" exporter=otlp endpoint=http://t:4318/v1/traces headers=[] "));
+        assert!(
+            !line.contains("logs-secret") && !line.contains("pw@"),
+            "{line}"
+        );
+        // No endpoint for logs: none, and nothing of OTLP.
+        let line = summary(
+            &[("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://t")],
+            Config::new(),
+        );
+        assert!(line.ends_with(" logs.exporter=none"), "{line}");
+        let env = [("OTEL_LOGS_EXPORTER", "console")];
+        assert!(summary(&env, Config::new()).ends_with(" logs.exporter=console"));
     }
 
     #[test]
@@ -281,8 +351,10 @@ mod tests {
     fn debug_masks_header_values_and_credentials() {
         let config = Config::new()
             .otlp_header("x-api-key", "s3cr3t-value")
-            .otlp_endpoint("https://user:hunter2@collector:4318/v1/traces");
+            .otlp_endpoint("https://user:hunter2@collector:4318/v1/traces")
+            .otlp_logs_endpoint("https://user:hunter3@collector:4318/v1/logs");
         let debug = format!("{config:?}");
+        assert!(!debug.contains("hunter3"), "{debug}");
         assert!(
             debug.contains("x-api-key") && debug.contains("***"),
             "{debug}"

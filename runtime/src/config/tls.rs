@@ -1,4 +1,4 @@
-//! The OTLP exporter's TLS files: `OTEL_EXPORTER_OTLP_{TRACES_,}CERTIFICATE` (PEM of the CAs
+//! The OTLP exporter's TLS files: `OTEL_EXPORTER_OTLP_{TRACES_,LOGS_,}CERTIFICATE` (PEM of the CAs
 //! trusted for the collector, instead of the system roots), `…CLIENT_CERTIFICATE` and
 //! `…CLIENT_KEY` (PEM of the client's certificate chain and private key, for mTLS).
 //!
@@ -10,19 +10,7 @@
 use std::path::PathBuf;
 
 use super::env::{Env, echo, list};
-
-const CERTIFICATE_VARS: [&str; 2] = [
-    "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
-    "OTEL_EXPORTER_OTLP_CERTIFICATE",
-];
-const CLIENT_CERTIFICATE_VARS: [&str; 2] = [
-    "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
-    "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
-];
-const CLIENT_KEY_VARS: [&str; 2] = [
-    "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
-    "OTEL_EXPORTER_OTLP_CLIENT_KEY",
-];
+use super::signal::Signal;
 
 /// A PEM file and where its path came from (a variable or a `Config` method), so a file that
 /// cannot be used is reported under the name the operator set.
@@ -55,19 +43,35 @@ pub(crate) struct CodeTls {
     pub(crate) client_key: Option<PathBuf>,
 }
 
-/// The TLS files for `endpoint` (already validated as `http://` or `https://`). Each problem
-/// that can be seen without reading a file is one warning: files given for an `http://`
+/// The TLS files for `signal`'s `endpoint` (already validated as `http://` or `https://`). Each
+/// problem that can be seen without reading a file is one warning: files given for an `http://`
 /// endpoint, an `https://` endpoint in a build without the `tls` feature, a client key without
 /// its certificate or the reverse.
-pub(crate) fn resolve_tls(env: &mut Env<'_>, code: CodeTls, endpoint: &str) -> TlsFiles {
-    let certificate = pick(env, code.certificate, "otlp_certificate", &CERTIFICATE_VARS);
+pub(crate) fn resolve_tls(
+    env: &mut Env<'_>,
+    signal: &Signal,
+    code: CodeTls,
+    endpoint: &str,
+) -> TlsFiles {
+    let certificate = pick(
+        env,
+        code.certificate,
+        "otlp_certificate",
+        &signal.certificate_vars,
+    );
     let client_certificate = pick(
         env,
         code.client_certificate,
         "otlp_client_certificate",
-        &CLIENT_CERTIFICATE_VARS,
+        &signal.client_certificate_vars,
     );
-    let client_key = pick(env, code.client_key, "otlp_client_key", &CLIENT_KEY_VARS);
+    let client_key = pick(
+        env,
+        code.client_key,
+        "otlp_client_key",
+        &signal.client_key_vars,
+    );
+    let name = signal.name;
     let given: Vec<String> = [&certificate, &client_certificate, &client_key]
         .into_iter()
         .flatten()
@@ -79,7 +83,7 @@ pub(crate) fn resolve_tls(env: &mut Env<'_>, code: CodeTls, endpoint: &str) -> T
     if !https {
         if !given.is_empty() {
             env.warn(format!(
-                "ignoring {}: the OTLP endpoint is `http://`, and TLS files apply to `https://` only",
+                "ignoring {}: the OTLP {name} endpoint is `http://`, and TLS files apply to `https://` only",
                 list(&given)
             ));
         }
@@ -87,7 +91,7 @@ pub(crate) fn resolve_tls(env: &mut Env<'_>, code: CodeTls, endpoint: &str) -> T
     }
     if !cfg!(feature = "tls") {
         env.warn(format!(
-            "the OTLP endpoint is `https://` but traced was built without its `tls` feature: \
+            "the OTLP {name} endpoint is `https://` but traced was built without its `tls` feature: \
              every export will fail (enable the feature, or use an `http://` endpoint){}",
             if given.is_empty() {
                 String::new()
@@ -149,15 +153,16 @@ fn pick(
     })
 }
 
-/// The files for the startup line: paths only (a path is no secret; a key file's content is).
-pub(crate) fn describe(files: &TlsFiles) -> String {
+/// The files for the startup line, each key after `prefix` (`""`, `"logs."`): paths only (a path
+/// is no secret; a key file's content is).
+pub(crate) fn describe(files: &TlsFiles, prefix: &str) -> String {
     let mut text = String::new();
     if let Some(file) = &files.certificate {
-        text.push_str(&format!(" certificate={}", shown(file)));
+        text.push_str(&format!(" {prefix}certificate={}", shown(file)));
     }
     if let Some(client) = &files.client {
         text.push_str(&format!(
-            " client_certificate={} client_key={}",
+            " {prefix}client_certificate={} {prefix}client_key={}",
             shown(&client.certificate),
             shown(&client.key)
         ));
