@@ -88,8 +88,8 @@ pub use engine::{
 };
 pub use export::ExporterStats;
 pub use init::{
-    ExportStats, FilterError, Flushed, Guard, ReinitError, flush, init, reinit_after_fork,
-    set_log_filter, set_span_filter,
+    ExportStats, FilterError, Flushed, Guard, ReinitError, SignalCounts, flush, init,
+    reinit_after_fork, set_log_filter, set_span_filter,
 };
 pub use traced_macros::{child_span, root_span, traced_service};
 

@@ -59,7 +59,7 @@ fn flush_exports_every_span_ended_before_it_and_returns_after() {
     let flushed = std::thread::spawn(|| traced::flush(Duration::from_secs(10)))
         .join()
         .unwrap();
-    assert_eq!(flushed, Flushed::Delivered { spans: 3 });
+    assert_eq!(flushed, Flushed::Delivered { spans: 3, logs: 0 });
     assert_eq!(sink.names(), ["before the flush"; 3]);
     guard.shutdown();
 }
@@ -84,7 +84,7 @@ fn flush_works_from_a_current_thread_runtime_task() {
         });
         handle.await.unwrap()
     });
-    assert_eq!(flushed, Flushed::Delivered { spans: 1 });
+    assert_eq!(flushed, Flushed::Delivered { spans: 1, logs: 0 });
     assert_eq!(sink.names(), ["in a task"]);
     guard.shutdown();
 }

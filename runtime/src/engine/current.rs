@@ -82,6 +82,11 @@ pub(crate) fn current_ids() -> Option<(u128, u64)> {
     stack::with_current(|frame| (frame.trace_id, frame.span_id))
 }
 
+/// Trace id, span id and W3C trace flags of this thread's current span, for a log record.
+pub(crate) fn current_log_context() -> Option<(u128, u64, u8)> {
+    stack::with_current(|frame| (frame.trace_id, frame.span_id, frame.flags))
+}
+
 /// The current span as a W3C context, and the baggage in scope, for propagation.
 pub(crate) fn current_context() -> (Option<SpanContext>, Option<Arc<Baggage>>) {
     stack::with_current(|frame| (frame.context(), frame.baggage.clone())).unwrap_or_default()

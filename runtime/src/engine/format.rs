@@ -15,22 +15,37 @@ pub(crate) fn debug(max_chars: usize, value: &(impl fmt::Debug + ?Sized)) -> Att
     bounded(max_chars, |w| write!(w, "{value:?}"))
 }
 
-fn bounded(max_chars: usize, f: impl FnOnce(&mut Bounded) -> fmt::Result) -> AttrValue {
+fn bounded(max_chars: usize, f: impl FnOnce(&mut Bounded<'_>) -> fmt::Result) -> AttrValue {
+    let mut out = String::new();
     let mut w = Bounded {
-        out: String::new(),
+        out: &mut out,
         left: max_chars,
     };
     // An error here only means the limit was reached (or the impl failed): keep what we have.
     let _ = f(&mut w);
-    AttrValue::owned(w.out)
+    AttrValue::owned(out)
 }
 
-struct Bounded {
-    out: String,
+/// Appends `value` to `out`, at most `max_chars` characters of it, cut while it is formatted.
+/// A `Debug` or `Display` impl that fails leaves what it wrote before failing.
+pub(crate) fn write_bounded(out: &mut String, max_chars: usize, value: fmt::Arguments<'_>) {
+    if let Some(literal) = value.as_str() {
+        out.push_str(truncate(literal, max_chars));
+        return;
+    }
+    let mut w = Bounded {
+        out,
+        left: max_chars,
+    };
+    let _ = w.write_fmt(value);
+}
+
+struct Bounded<'a> {
+    out: &'a mut String,
     left: usize,
 }
 
-impl fmt::Write for Bounded {
+impl fmt::Write for Bounded<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let cut = truncate(s, self.left);
         self.out.push_str(cut);
@@ -60,5 +75,11 @@ mod tests {
         assert_eq!(display(3, &Endless), AttrValue::text("ééé"));
         assert_eq!(debug(5, "ab"), AttrValue::text("\"ab\""));
         assert_eq!(debug(2, "ab"), AttrValue::text("\"a"));
+        let mut out = String::from(">");
+        write_bounded(&mut out, 4, format_args!("{}", Endless));
+        assert_eq!(out, ">éééé");
+        let mut out = String::new();
+        write_bounded(&mut out, 2, format_args!("abc"));
+        assert_eq!(out, "ab");
     }
 }

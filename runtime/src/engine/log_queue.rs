@@ -9,6 +9,7 @@ use crossbeam_queue::ArrayQueue;
 
 use super::limits::Limits;
 use super::log_record::LogRecord;
+use super::worker_link::WorkerLink;
 
 /// Records kept for reuse at most.
 const FREE: usize = 1024;
@@ -47,6 +48,11 @@ pub(crate) struct LogQueue {
     pub(crate) limits: Limits,
     /// The queue was found full and the export thread has not taken a record since.
     full: AtomicBool,
+    /// Set when the export thread has been woken and not yet looked at the queue, so a burst
+    /// of records wakes it once.
+    woken: AtomicBool,
+    /// The logs' export thread, and the `traced::flush` requests it answers.
+    link: WorkerLink,
     pub(crate) counters: LogCounters,
 }
 
@@ -68,6 +74,8 @@ impl LogQueue {
             batch_size: batch_size.clamp(1, queue_size),
             limits,
             full: AtomicBool::new(false),
+            woken: AtomicBool::new(false),
+            link: WorkerLink::default(),
             counters: LogCounters::default(),
         }
     }
@@ -80,8 +88,34 @@ impl LogQueue {
     }
 
     /// Queues `record` for export, or drops and counts it when the queue is full (never
-    /// blocks).
-    pub(crate) fn submit(&self, record: Box<LogRecord>, accepting: bool) -> Submitted {
+    /// blocks), and wakes the export thread when a batch is ready or the queue is full.
+    pub(crate) fn submit(&self, record: Box<LogRecord>, accepting: bool) {
+        if self.push(record, accepting) == Submitted::Wake {
+            self.wake();
+        }
+    }
+
+    fn wake(&self) {
+        if !self.woken.load(Ordering::Relaxed) && !self.woken.swap(true, Ordering::AcqRel) {
+            self.link.unpark();
+        }
+    }
+
+    /// For the export thread, before it looks at the queue.
+    pub(crate) fn clear_wake(&self) {
+        self.woken.store(false, Ordering::Release);
+    }
+
+    /// The export thread, and the flush requests it answers.
+    pub(crate) fn link(&self) -> &WorkerLink {
+        &self.link
+    }
+
+    pub(crate) fn has_worker_here(&self) -> bool {
+        self.link.has_worker_here()
+    }
+
+    fn push(&self, record: Box<LogRecord>, accepting: bool) -> Submitted {
         if !accepting {
             self.counters
                 .dropped_after_shutdown
@@ -148,18 +182,18 @@ mod tests {
     #[test]
     fn a_full_queue_drops_counts_and_asks_for_a_wake() {
         let queue = LogQueue::new(2, 2, Limits::default());
-        assert_eq!(queue.submit(queue.take(), true), Submitted::Done);
-        assert_eq!(queue.submit(queue.take(), true), Submitted::Wake);
-        assert_eq!(queue.submit(queue.take(), true), Submitted::Wake);
+        assert_eq!(queue.push(queue.take(), true), Submitted::Done);
+        assert_eq!(queue.push(queue.take(), true), Submitted::Wake);
+        assert_eq!(queue.push(queue.take(), true), Submitted::Wake);
         assert_eq!(queue.counters.dropped(), 1);
         assert!(queue.pop().is_some());
-        assert_eq!(queue.submit(queue.take(), true), Submitted::Wake);
+        assert_eq!(queue.push(queue.take(), true), Submitted::Wake);
         assert_eq!(
             queue.counters.dropped(),
             1,
             "room again once a record was taken"
         );
-        assert_eq!(queue.submit(queue.take(), false), Submitted::Done);
+        assert_eq!(queue.push(queue.take(), false), Submitted::Done);
         assert_eq!(queue.counters.dropped(), 2, "after shutdown");
     }
 

@@ -19,9 +19,7 @@ mod ids;
 mod in_span;
 mod internal;
 mod limits;
-#[expect(dead_code, reason = "the logs signal is being built on it")]
 pub(crate) mod log_queue;
-#[expect(dead_code, reason = "the logs signal is being built on it")]
 pub(crate) mod log_record;
 pub(crate) mod panic;
 pub(crate) mod pipeline;
@@ -34,12 +32,13 @@ mod stack;
 mod started;
 mod update;
 mod value;
+mod worker_link;
 
 pub(crate) use begin::Parent;
 pub use builder::Span;
 #[cfg(any(feature = "axum", feature = "reqwest"))]
 pub(crate) use current::set_current_error;
-pub(crate) use current::{current_context, current_ids, record_exception};
+pub(crate) use current::{current_context, current_ids, current_log_context, record_exception};
 pub use current::{current_span_id, current_trace_id, record};
 pub use guard::SpanGuard;
 pub use ids::{SpanId, TraceId};

@@ -2,17 +2,20 @@
 //! program pay one atomic load per span.
 
 use std::cell::Cell;
+#[cfg(test)]
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex, OnceLock};
 use std::thread::Thread;
-use std::time::Instant;
 
 use crossbeam_queue::ArrayQueue;
 
 use super::clock;
 use super::limits::Limits;
+use super::log_queue::LogQueue;
+use super::log_record::LogRecord;
 use super::pool::{self, Recycled};
 use super::sampler::Sampler;
+use super::worker_link::WorkerLink;
 
 /// Counters reported at shutdown and by the rate-limited drop warning.
 #[derive(Debug, Default)]
@@ -118,27 +121,11 @@ pub(crate) struct Pipeline {
     /// Set when the export thread has been woken and not yet looked at the queue, so a burst
     /// of spans wakes it once, not once per span.
     woken: AtomicBool,
-    worker: OnceLock<Worker>,
-    /// `traced::flush` requests, answered by the export thread.
-    flushes: Flushes,
+    /// The export thread, and the `traced::flush` requests it answers.
+    link: WorkerLink,
+    /// The log records' own queue, when they are exported.
+    logs: Option<LogQueue>,
     pub(crate) counters: Counters,
-}
-
-/// The export thread of a pipeline, and the process it runs in: a child forked after it
-/// started has the pipeline but not the thread.
-#[derive(Debug)]
-struct Worker {
-    thread: Thread,
-    pid: u32,
-}
-
-/// Flush requests: a caller takes a ticket, the export thread answers every ticket up to the
-/// newest once everything queued before it was taken has been exported.
-#[derive(Debug, Default)]
-struct Flushes {
-    requested: AtomicU64,
-    answered: Mutex<u64>,
-    changed: Condvar,
 }
 
 impl Pipeline {
@@ -163,8 +150,8 @@ impl Pipeline {
                 full: AtomicBool::new(false),
             },
             woken: AtomicBool::new(false),
-            worker: OnceLock::new(),
-            flushes: Flushes::default(),
+            link: WorkerLink::default(),
+            logs: None,
             counters: Counters::default(),
         }
     }
@@ -215,88 +202,45 @@ impl Pipeline {
     fn wake(&self) {
         // Looking before swapping keeps the flag's cache line shared while it is set (under
         // overload every span of every thread comes here).
-        if !self.woken.load(Ordering::Relaxed)
-            && !self.woken.swap(true, Ordering::AcqRel)
-            && let Some(worker) = self.worker.get()
-        {
-            worker.thread.unpark();
+        if !self.woken.load(Ordering::Relaxed) && !self.woken.swap(true, Ordering::AcqRel) {
+            self.link.unpark();
         }
     }
 
     /// Called by the export thread once it is running.
     pub(crate) fn set_worker(&self, thread: Thread) {
-        let _ = self.worker.set(Worker {
-            thread,
-            pid: std::process::id(),
-        });
+        self.link.set_worker(thread);
     }
 
-    /// Whether an export thread serves this pipeline in this process (not in a child forked
-    /// after it started).
+    /// Whether an export thread serves this pipeline's spans or log records in this process
+    /// (not in a child forked after it started).
     pub(crate) fn has_worker_here(&self) -> bool {
-        self.worker
-            .get()
-            .is_some_and(|worker| worker.pid == std::process::id())
+        self.link.has_worker_here() || self.logs.as_ref().is_some_and(LogQueue::has_worker_here)
     }
 
-    /// Asks the export thread to export everything queued now; the ticket to wait on.
-    pub(crate) fn request_flush(&self) -> u64 {
-        let ticket = self.flushes.requested.fetch_add(1, Ordering::AcqRel) + 1;
-        if let Some(worker) = self.worker.get() {
-            worker.thread.unpark();
+    /// The export thread's side of `traced::flush` for spans.
+    pub(crate) fn link(&self) -> &WorkerLink {
+        &self.link
+    }
+
+    /// The log records' queue, when they are exported.
+    #[inline]
+    pub(crate) fn logs(&self) -> Option<&LogQueue> {
+        self.logs.as_ref()
+    }
+
+    /// The pipeline, with log records exported through `logs`.
+    pub(crate) fn with_logs(mut self, logs: LogQueue) -> Pipeline {
+        self.logs = Some(logs);
+        self
+    }
+
+    /// Hands a log record to the logs' export thread. Never blocks: a full queue drops the
+    /// record and counts it among the logs' drops, never the spans'.
+    pub(crate) fn submit_log(&self, record: Box<LogRecord>) {
+        if let Some(logs) = &self.logs {
+            logs.submit(record, self.gate.accepting.load(Ordering::Relaxed));
         }
-        ticket
-    }
-
-    /// Waits until `ticket` is answered, at most until `deadline`; false if it was not.
-    pub(crate) fn wait_flushed(&self, ticket: u64, deadline: Instant) -> bool {
-        let mut answered = self
-            .flushes
-            .answered
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        while *answered < ticket {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return false;
-            }
-            answered = self
-                .flushes
-                .changed
-                .wait_timeout(answered, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
-        true
-    }
-
-    /// For the export thread: the newest ticket not answered yet.
-    pub(crate) fn flush_requested(&self) -> Option<u64> {
-        let requested = self.flushes.requested.load(Ordering::Acquire);
-        let answered = *self
-            .flushes
-            .answered
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        (requested > answered).then_some(requested)
-    }
-
-    /// For the export thread as it stops: every ticket so far is answered (the callers then
-    /// see whether their spans were exported in the counters).
-    pub(crate) fn answer_all_flushes(&self) {
-        self.answer_flush(self.flushes.requested.load(Ordering::Acquire));
-    }
-
-    /// For the export thread: every ticket up to `ticket` is answered.
-    pub(crate) fn answer_flush(&self, ticket: u64) {
-        let mut answered = self
-            .flushes
-            .answered
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        *answered = (*answered).max(ticket);
-        drop(answered);
-        self.flushes.changed.notify_all();
     }
 
     /// Called by the export thread before it looks at the queue.
@@ -330,8 +274,9 @@ impl Pipeline {
     /// Stops accepting spans and wakes the export thread for its final flush.
     pub(crate) fn close(&self) {
         self.gate.accepting.store(false, Ordering::Release);
-        if let Some(worker) = self.worker.get() {
-            worker.thread.unpark();
+        self.link.unpark();
+        if let Some(logs) = &self.logs {
+            logs.link().unpark();
         }
     }
 

@@ -1,15 +1,18 @@
-//! Export: the thread that turns span records into OpenTelemetry `SpanData` and hands them to
-//! a standard `SpanExporter` (OTLP/HTTP, the console tree, or the user's own).
+//! Export: the thread that writes span records as OTLP requests and sends them, or hands them
+//! as OpenTelemetry `SpanData` to a standard `SpanExporter` (the console tree, or the user's
+//! own); and the logs' thread, which writes and sends log records.
 
 mod console;
 mod convert;
 mod lane;
+mod logs;
 mod otlp;
 mod reports;
 mod stats;
 mod worker;
 
 pub(crate) use crate::config::BoxedExporter;
+pub(crate) use logs::{LogsHandle, LogsReport};
 pub(crate) use stats::ExporterCounters;
 pub use stats::ExporterStats;
-pub(crate) use worker::{ExporterSpec, Worker, WorkerHandle};
+pub(crate) use worker::{ExporterSpec, ShutdownReport, Worker, WorkerHandle};

@@ -65,7 +65,7 @@ impl Reports {
     }
 }
 
-fn due(last: &mut Option<Instant>) -> bool {
+pub(super) fn due(last: &mut Option<Instant>) -> bool {
     let now = Instant::now();
     match last {
         Some(t) if now.duration_since(*t) < REPORT_INTERVAL => false,

@@ -163,13 +163,13 @@ impl Worker {
             if self.pipeline.is_closed() {
                 return self.final_flush();
             }
-            if let Some(ticket) = self.pipeline.flush_requested() {
+            if let Some(ticket) = self.pipeline.link().flush_requested() {
                 // Everything queued before the request is handed over, and every exporter has
                 // finished with it (or the export timeout passed), before the answer.
                 let until = Instant::now() + self.batch.export_timeout;
                 self.export_queued(Some(until));
                 self.wait_idle(until);
-                self.pipeline.answer_flush(ticket);
+                self.pipeline.link().answer_flush(ticket);
                 deadline = Instant::now() + delay;
                 continue;
             }
@@ -256,7 +256,7 @@ impl Worker {
         for lane in self.lanes.drain(..) {
             completed &= lane.shutdown(until);
         }
-        self.pipeline.answer_all_flushes();
+        self.pipeline.link().answer_all_flushes();
         completed
     }
 }

@@ -7,11 +7,10 @@
 
 use std::fmt;
 use std::sync::{Mutex, TryLockError};
-use std::time::Duration;
 
+use super::workers::Workers;
 use crate::config::Settings;
 use crate::engine::pipeline::Pipeline;
-use crate::export::WorkerHandle;
 use crate::resource::refresh_after_fork;
 
 /// What a forked child needs to start a pipeline like its parent's.
@@ -29,8 +28,7 @@ struct Recipe {
 pub(super) struct ChildPipeline {
     pid: u32,
     pub(super) pipeline: &'static Pipeline,
-    pub(super) worker: Option<WorkerHandle>,
-    pub(super) timeout: Duration,
+    pub(super) workers: Workers,
 }
 
 // Locked only briefly, at start-up, shutdown and re-initialisation; never while spans are made.
@@ -162,12 +160,12 @@ pub fn reinit_after_fork() -> Result<(), ReinitError> {
         return Ok(());
     }
     refresh_after_fork(&mut settings.resource, parent);
-    let (pipeline, worker) = super::start_pipeline(&settings, super::exporter_specs(&settings));
+    let (pipeline, workers) =
+        super::workers::start_pipeline(&settings, super::exporter_specs(&settings));
     *child = Some(ChildPipeline {
         pid,
         pipeline,
-        worker,
-        timeout: settings.batch.export_timeout,
+        workers,
     });
     Ok(())
 }

@@ -2,24 +2,25 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::reload;
 
 use crate::bridge::BridgeLayer;
 use crate::config::{Config, ExporterKind, ServiceDefaults, Settings};
-use crate::engine::pipeline::{self, Pipeline};
-use crate::export::{ExporterCounters, ExporterSpec, ExporterStats, Worker, WorkerHandle};
+use crate::engine::pipeline::Pipeline;
+use crate::export::{ExporterCounters, ExporterSpec, ExporterStats};
 use crate::logging;
 use crate::resource::Machine;
+use workers::Workers;
 
 mod filters;
 mod flush;
 mod fork;
+mod workers;
 
 pub use filters::{FilterError, set_log_filter, set_span_filter};
-pub use flush::{Flushed, flush};
+pub use flush::{Flushed, SignalCounts, flush};
 pub use fork::{ReinitError, reinit_after_fork};
 
 /// True while a pipeline started by `init` has not been shut down.
@@ -93,7 +94,8 @@ fn start(config: Config, defaults: ServiceDefaults) -> Guard {
     if settings.disabled {
         tracing::info!(
             target: "traced",
-            "tracing disabled (OTEL_SDK_DISABLED=true): no spans are recorded or exported"
+            "tracing disabled (OTEL_SDK_DISABLED=true): no spans are recorded or exported, \
+             and no log records"
         );
         ACTIVE.store(false, Ordering::Release);
         return Guard::inert();
@@ -106,7 +108,7 @@ fn start(config: Config, defaults: ServiceDefaults) -> Guard {
             .into_iter()
             .map(ExporterSpec::Custom),
     );
-    let (pipeline, worker) = start_pipeline(&settings, specs);
+    let (pipeline, workers) = workers::start_pipeline(&settings, specs);
     fork::remember(&settings, custom > 0);
     if custom > 0 {
         tracing::info!(target: "traced", "tracing started: {} (and {custom} exporters given in code)", settings.summary());
@@ -115,15 +117,12 @@ fn start(config: Config, defaults: ServiceDefaults) -> Guard {
     }
     Guard {
         pipeline: Some(pipeline),
-        exporters: worker
+        exporters: workers
+            .spans
             .as_ref()
             .map(|worker| worker.exporters().to_vec())
             .unwrap_or_default(),
-        inner: Some(Inner {
-            pipeline,
-            worker,
-            timeout: settings.batch.export_timeout,
-        }),
+        inner: Some(Inner { pipeline, workers }),
         pid: std::process::id(),
     }
 }
@@ -153,7 +152,7 @@ fn exporter_specs(settings: &Settings) -> Vec<ExporterSpec> {
 fn install_subscriber(settings: &Settings) -> bool {
     let (log_filter, log_error) = logging::filter(&settings.log_filter);
     let max_level = filters::max_level(&log_filter);
-    let span_directives = "info";
+    let span_directives = settings.span_filter.as_str();
     let (span_filter, span_error) = filters::span_filter(span_directives);
     let filters = filters::Filters {
         log: log_filter,
@@ -198,37 +197,6 @@ fn install_subscriber(settings: &Settings) -> bool {
     }
     logging::bridge_log_records(max_level);
     true
-}
-
-fn start_pipeline(
-    settings: &Settings,
-    specs: Vec<ExporterSpec>,
-) -> (&'static Pipeline, Option<WorkerHandle>) {
-    let new_pipeline = |exporting| {
-        Pipeline::new(
-            settings.sampler,
-            settings.limits,
-            exporting,
-            settings.batch.max_queue_size,
-            settings.batch.max_export_batch_size,
-        )
-    };
-    if specs.is_empty() {
-        return (pipeline::install(new_pipeline(false)), None);
-    }
-    let pipeline = pipeline::install(new_pipeline(true));
-    match Worker::spawn(pipeline, specs, &settings.resource, settings.batch) {
-        Ok((worker, warnings)) => {
-            for warning in warnings {
-                tracing::warn!(target: "traced", "{warning}");
-            }
-            (pipeline, Some(worker))
-        }
-        Err(e) => {
-            tracing::warn!(target: "traced", "{e}; spans will not be exported");
-            (pipeline::install(new_pipeline(false)), None)
-        }
-    }
 }
 
 /// Flushes and shuts tracing down when dropped (or on [`Guard::shutdown`]).
@@ -284,13 +252,16 @@ pub struct ExportStats {
     pub failed: u64,
     /// Spans dropped because the queue was full, or ended after shutdown began.
     pub dropped: u64,
+    /// The log records exported over OTLP, counted apart from the spans: they have a queue of
+    /// their own, so a flood of logs drops log records, never spans. Zeros when log records are
+    /// not exported.
+    pub logs: SignalCounts,
 }
 
 #[derive(Debug)]
 struct Inner {
     pipeline: &'static Pipeline,
-    worker: Option<WorkerHandle>,
-    timeout: Duration,
+    workers: Workers,
 }
 
 impl Guard {
@@ -343,10 +314,18 @@ impl Guard {
         } else {
             0
         };
+        let mut logs = SignalCounts::of_logs(pipeline);
+        if let Some(queue) = pipeline.logs()
+            && pipeline.is_closed()
+            && self.inner.is_none()
+        {
+            logs.failed += queue.queued() as u64 + queue.counters.exporting.load(Ordering::Relaxed);
+        }
         ExportStats {
             exported: c.exported.load(Ordering::Relaxed),
             failed: c.export_failed.load(Ordering::Relaxed) + in_flight,
             dropped: c.dropped(),
+            logs,
         }
     }
 
@@ -388,8 +367,7 @@ impl Guard {
                 return;
             };
             inner.pipeline = child.pipeline;
-            inner.worker = child.worker;
-            inner.timeout = child.timeout;
+            inner.workers = child.workers;
             // The guard now stands for the child's own pipeline.
             self.pipeline = Some(child.pipeline);
             self.pid = std::process::id();
@@ -397,37 +375,7 @@ impl Guard {
             fork::forget();
         }
         inner.pipeline.close();
-        if let Some(worker) = inner.worker {
-            let report = worker.wait(inner.pipeline, inner.timeout);
-            if !report.completed {
-                tracing::warn!(
-                    target: "traced",
-                    exported = report.exported,
-                    lost = report.failed,
-                    dropped = report.dropped,
-                    "span export did not finish within the export timeout ({} ms); exiting anyway",
-                    inner.timeout.as_millis()
-                );
-            } else if report.failed > 0 || report.dropped > 0 {
-                tracing::warn!(
-                    target: "traced",
-                    exported = report.exported,
-                    failed = report.failed,
-                    dropped = report.dropped,
-                    "tracing shut down: {} spans exported, {} failed to export, {} dropped",
-                    report.exported,
-                    report.failed,
-                    report.dropped
-                );
-            } else {
-                tracing::debug!(
-                    target: "traced",
-                    exported = report.exported,
-                    "tracing shut down: {} spans exported",
-                    report.exported
-                );
-            }
-        }
+        inner.workers.wait(inner.pipeline).log();
         ACTIVE.store(false, Ordering::Release);
     }
 }
@@ -442,10 +390,17 @@ impl Guard {
 /// In a forked child without a pipeline of its own: every span of the pipeline it inherited
 /// is dropped (those queued at the fork are the parent's to export, and the parent does).
 fn forked_stats(pipeline: &Pipeline) -> ExportStats {
+    let logs = pipeline
+        .logs()
+        .map_or_else(SignalCounts::default, |logs| SignalCounts {
+            dropped: logs.queued() as u64 + logs.counters.dropped(),
+            ..SignalCounts::default()
+        });
     ExportStats {
         exported: 0,
         failed: 0,
         dropped: pipeline.queued() as u64 + pipeline.counters.dropped(),
+        logs,
     }
 }
 

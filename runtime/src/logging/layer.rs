@@ -1,17 +1,18 @@
-//! The tracing `Layer` that turns each event into one line and writes it with a single call.
+//! The tracing `Layer` that turns each event into one line and writes it with a single call,
+//! and into one OTLP log record when logs are exported.
 
 use std::cell::RefCell;
 use std::fmt;
 use std::io::Write as _;
 
-use tracing::{Event, Subscriber};
+use tracing::{Event, Metadata, Subscriber};
 use tracing_log::NormalizeEvent as _;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, Layer};
 
 use super::json::{self, Scratch};
 use super::line::Header;
-use super::{pretty, time};
+use super::{pretty, record, time};
 use crate::config::LogFormat;
 
 /// A line buffer that grew past this (one huge message) is given back rather than kept for
@@ -46,18 +47,21 @@ enum Style {
 }
 
 impl Style {
-    fn new(format: LogFormat, ansi: bool) -> Self {
-        match format {
-            LogFormat::Json => Self::Json,
-            LogFormat::Pretty => Self::Pretty { ansi },
+    /// `None`: no lines (`TRACED_LOG_FORMAT=none`).
+    fn new(format: Option<LogFormat>, ansi: bool) -> Option<Self> {
+        match format? {
+            LogFormat::Json => Some(Self::Json),
+            LogFormat::Pretty => Some(Self::Pretty { ansi }),
         }
     }
 }
 
 /// Formats every event it sees as a JSON line (or a pretty one) stamped with the engine's
-/// current trace and span ids, and writes it to `M`'s writer (stderr outside tests).
+/// current trace and span ids, and writes it to `M`'s writer (stderr outside tests); and, when
+/// log records are exported, hands each event to the logs' queue as a log record.
 pub(crate) struct EventLayer<M> {
-    style: Style,
+    /// `None`: no lines, only log records (if they are exported).
+    style: Option<Style>,
     /// `"service":"…",`, escaped once here rather than on every line.
     service: Box<[u8]>,
     make_writer: M,
@@ -66,9 +70,14 @@ pub(crate) struct EventLayer<M> {
 }
 
 impl<M> EventLayer<M> {
-    pub(crate) fn new(format: LogFormat, service: &str, make_writer: M, ansi: bool) -> Self {
+    pub(crate) fn new(
+        format: impl Into<Option<LogFormat>>,
+        service: &str,
+        make_writer: M,
+        ansi: bool,
+    ) -> Self {
         Self {
-            style: Style::new(format, ansi),
+            style: Style::new(format.into(), ansi),
             service: json::service_prefix(service),
             make_writer,
             current_ids: crate::engine::current_ids,
@@ -96,18 +105,31 @@ where
     M: for<'a> MakeWriter<'a> + 'static,
 {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let written = BUFFERS.try_with(|buffers| match buffers.try_borrow_mut() {
-            Ok(mut buffers) => {
-                self.emit(&mut buffers, event);
-                true
+        // Records bridged from `log` carry their real target in a field.
+        let normalized = event.normalized_metadata();
+        let metadata = normalized.as_ref().unwrap_or_else(|| event.metadata());
+        let is_log = normalized.is_some();
+        if let Some(style) = self.style {
+            let written = BUFFERS.try_with(|buffers| match buffers.try_borrow_mut() {
+                Ok(mut buffers) => {
+                    self.emit(&mut buffers, style, event, metadata, is_log);
+                    true
+                }
+                Err(_) => false,
+            });
+            if written != Ok(true) {
+                // Re-entered (a field's Debug impl logged while its event was being formatted),
+                // or an event during thread exit after the thread-local was destroyed: this one
+                // line gets buffers of its own.
+                self.emit(&mut Buffers::new(), style, event, metadata, is_log);
             }
-            Err(_) => false,
-        });
-        if written != Ok(true) {
-            // Re-entered (a field's Debug impl logged while its event was being formatted), or
-            // an event during thread exit after the thread-local was destroyed: this one line
-            // gets buffers of its own.
-            self.emit(&mut Buffers::new(), event);
+        }
+        if let Some(pipeline) = crate::engine::pipeline::current()
+            && pipeline.logs().is_some()
+            && record::exported_target(metadata.target())
+            && !crate::engine::is_internal_thread()
+        {
+            record::capture(pipeline, event, metadata, is_log);
         }
     }
 }
@@ -116,22 +138,26 @@ impl<M> EventLayer<M>
 where
     M: for<'a> MakeWriter<'a> + 'static,
 {
-    fn emit(&self, buffers: &mut Buffers, event: &Event<'_>) {
+    fn emit(
+        &self,
+        buffers: &mut Buffers,
+        style: Style,
+        event: &Event<'_>,
+        metadata: &Metadata<'_>,
+        is_log: bool,
+    ) {
         buffers.line.clear();
         buffers.scratch.clear(MAX_RETAINED);
-        // Records bridged from `log` carry their real target in a field.
-        let normalized = event.normalized_metadata();
-        let metadata = normalized.as_ref().unwrap_or_else(|| event.metadata());
         let timestamp = time::now();
         let header = Header {
             timestamp: &timestamp,
             level: metadata.level().as_str(),
             service: &self.service,
             target: metadata.target(),
-            is_log: normalized.is_some(),
+            is_log,
             ids: (self.current_ids)(),
         };
-        match self.style {
+        match style {
             Style::Json => json::render(&mut buffers.line, &mut buffers.scratch, &header, event),
             Style::Pretty { ansi } => pretty::render(&mut buffers.line, &header, ansi, event),
         }

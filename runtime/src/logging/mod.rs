@@ -13,6 +13,7 @@ mod layer;
 mod line;
 mod panic;
 mod pretty;
+mod record;
 mod time;
 
 #[cfg(test)]
@@ -30,6 +31,8 @@ pub(crate) use panic::install_panic_hook;
 
 /// Target of the panic line; kept enabled whatever `RUST_LOG` says (see [`filter`]).
 const PANIC_TARGET: &str = "traced::panic";
+/// Target of the log record of an exception a traced function returned.
+pub(crate) const EXCEPTION_TARGET: &str = "traced::exception";
 
 /// The layer of the global subscriber: lines on stderr in the configured format, in colour
 /// only when a human is looking at the terminal.
@@ -37,7 +40,7 @@ pub(crate) fn stderr_layer(settings: &Settings) -> EventLayer<StderrWriter> {
     // NO_COLOR: https://no-color.org
     let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     EventLayer::new(
-        settings.log_format,
+        settings.log_lines.then_some(settings.log_format),
         settings.service_name(),
         StderrWriter,
         ansi,
