@@ -20,8 +20,9 @@
 //!    is flushed;
 //! 3. reports, per span the receiver acknowledged in the window: the process's CPU
 //!    (`getrusage(RUSAGE_SELF)` user + system) less the pacing loop's, the producing thread's
-//!    share (less the same), every other thread's (the export side), and allocations per
-//!    thread (a counting global allocator, after warm-up). Acknowledged: spans in requests
+//!    share (less the same), every other live thread's (the export side), what threads that
+//!    ended during the window ran (the rest of the process total: short-lived helper threads),
+//!    and allocations per thread (a counting global allocator, after warm-up). Acknowledged: spans in requests
 //!    answered with success (traced's `Guard::stats().exported`; for the SDK, a wrapper
 //!    around its exporter counting batches that export returned `Ok` for).
 //!
@@ -363,6 +364,13 @@ fn run_candidate(candidate: &str, options: Options) {
         .filter(|tid| **tid != main_tid)
         .map(allocations)
         .sum();
+    // Threads that allocated but are no longer alive: their CPU is only in the process total.
+    let ended_allocations: u64 = after
+        .allocations
+        .keys()
+        .filter(|tid| !threads.contains_key(tid))
+        .map(allocations)
+        .sum();
 
     for (tid, thread) in &threads {
         if thread.cpu > Duration::ZERO || allocations(tid) > 0 {
@@ -387,7 +395,7 @@ fn run_candidate(candidate: &str, options: Options) {
         ("app", per_span(app.saturating_sub(pacing_window))),
         ("export", per_span(export)),
         (
-            "other",
+            "ended",
             per_span(process.saturating_sub(app).saturating_sub(export)),
         ),
         (
@@ -397,6 +405,10 @@ fn run_candidate(candidate: &str, options: Options) {
         (
             "export_allocs",
             export_allocations as f64 / acknowledged.max(1) as f64,
+        ),
+        (
+            "ended_allocs",
+            ended_allocations as f64 / acknowledged.max(1) as f64,
         ),
     ];
     let line: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -442,17 +454,18 @@ fn orchestrate(options: Options) {
         receiver.endpoint()
     );
     println!(
-        "{:<6} {:<7} {:>9} {:>8} {:>8} {:>8} {:>8} {:>10} {:>11} {:>11} {:>10}",
+        "{:<6} {:<7} {:>9} {:>8} {:>8} {:>8} {:>8} {:>10} {:>10} {:>10} {:>10} {:>9}",
         "round",
         "cand.",
         "ns/span",
         "app",
         "export",
-        "other",
+        "ended",
         "pacing",
         "delivered",
         "app alloc",
         "exp. alloc",
+        "end. alloc",
         "receiver"
     );
     let mut rounds: BTreeMap<&str, Vec<Round>> = BTreeMap::new();
@@ -493,17 +506,18 @@ fn orchestrate(options: Options) {
                 ));
             }
             println!(
-                "{:<6} {:<7} {:>9.1} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>9.2}% {:>11.4} {:>11.4} {:>10.0}",
+                "{:<6} {:<7} {:>9.1} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>9.2}% {:>10.4} {:>10.4} {:>10.4} {:>9.0}",
                 round,
                 candidate,
                 r["cpu"],
                 r["app"],
                 r["export"],
-                r["other"],
+                r["ended"],
                 r["pacing"],
                 delivered,
                 r["app_allocs"],
                 r["export_allocs"],
+                r["ended_allocs"],
                 receiver_ns,
             );
             rounds.entry(candidate).or_default().push(r);
@@ -517,12 +531,13 @@ fn summarise(rounds: &BTreeMap<&str, Vec<Round>>, compression: &str, invalid: &[
         |candidate: &str, key: &str| median(rounds[candidate].iter().map(|r| r[key]).collect());
     println!();
     println!(
-        "{:<8} {:>15} {:>22} {:>9} {:>9} {:>10} {:>11} {:>11}",
+        "{:<8} {:>15} {:>22} {:>9} {:>9} {:>9} {:>10} {:>10} {:>10}",
         "cand.",
         "median ns/span",
         "rounds",
         "app",
         "export",
+        "ended",
         "delivered",
         "app alloc",
         "exp. alloc"
@@ -539,21 +554,28 @@ fn summarise(rounds: &BTreeMap<&str, Vec<Round>>, compression: &str, invalid: &[
                 .collect(),
         );
         println!(
-            "{:<8} {:>15.1} {:>22} {:>9.1} {:>9.1} {:>9.2}% {:>11.4} {:>11.4}",
+            "{:<8} {:>15.1} {:>22} {:>9.1} {:>9.1} {:>9.1} {:>9.2}% {:>10.4} {:>10.4}",
             candidate,
             stat(candidate, "cpu"),
             all.join(" "),
             stat(candidate, "app"),
             stat(candidate, "export"),
+            stat(candidate, "ended"),
             delivered,
             stat(candidate, "app_allocs"),
             stat(candidate, "export_allocs"),
         );
+        // For `run.sh`: everything off the application thread, export and ended threads.
+        let off_app = median(
+            rounds[candidate]
+                .iter()
+                .map(|r| r["export"] + r["ended"])
+                .collect(),
+        );
         println!(
-            "OTLP_CPU {candidate} {compression} {:.1} {:.1} {:.1} {delivered:.2}",
+            "OTLP_CPU {candidate} {compression} {:.1} {:.1} {off_app:.1} {delivered:.2}",
             stat(candidate, "cpu"),
             stat(candidate, "app"),
-            stat(candidate, "export"),
         );
     }
     let ratio = stat("sdk", "cpu") / stat("traced", "cpu");
