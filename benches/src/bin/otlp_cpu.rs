@@ -11,20 +11,24 @@
 //! 2048 (set in code too).
 //!
 //! A candidate process:
-//! 1. runs the pacing loop alone, producing nothing, for `--pacing S` seconds (default 2): its
-//!    CPU per burst is the loop's own cost, subtracted below;
+//! 1. runs the pacing loop alone, producing nothing, for `--pacing S` seconds (default 2), and
+//!    again after its pipeline shut down: the mean CPU per burst of the two is the loop's own
+//!    cost (sleeps and wake-ups), subtracted below (`pacing ±` is how far the two differed);
 //! 2. installs its pipeline and produces the benchmark's root + child span (three arguments and
 //!    `code.*` each: six attributes) at `--rate R` spans per second (default 100 000), in bursts
 //!    of 64 iterations on a schedule kept from the start, for `--warmup S` seconds (default 1),
 //!    then for `--seconds S` more (default 5): the measured window, which ends when everything
 //!    is flushed;
 //! 3. reports, per span the receiver acknowledged in the window: the process's CPU
-//!    (`getrusage(RUSAGE_SELF)` user + system) less the pacing loop's, the producing thread's
-//!    share (less the same), every other live thread's (the export side), what threads that
-//!    ended during the window ran (the rest of the process total: short-lived helper threads),
-//!    and allocations per thread (a counting global allocator, after warm-up). Acknowledged: spans in requests
-//!    answered with success (traced's `Guard::stats().exported`; for the SDK, a wrapper
-//!    around its exporter counting batches that export returned `Ok` for).
+//!    (`getrusage(RUSAGE_SELF)` user + system) less the pacing loop's; the producing thread's
+//!    share (`app`, less the same), and that thread's CPU clock read around each burst
+//!    (`in bursts`, less the same around empty bursts: the spans' cost without the sleeps,
+//!    which the subtraction leaves noisy); every other live thread's (`export`); what threads
+//!    that ended during the window ran (`ended`: the rest of the process total, short-lived
+//!    helper threads); allocations per thread (a counting global allocator, after warm-up).
+//!    Acknowledged: spans in requests answered with success (traced's
+//!    `Guard::stats().exported`; for the SDK, a wrapper around its exporter counting batches
+//!    that export returned `Ok` for).
 //!
 //! A round is invalid when its candidate delivered under 99 % of the spans it offered.
 //!
@@ -122,6 +126,8 @@ struct Schedule {
     /// Spans offered (two per iteration).
     produced: u64,
     bursts: u64,
+    /// The producing thread's CPU time inside bursts, read around each one.
+    in_bursts: Duration,
 }
 
 impl Schedule {
@@ -131,6 +137,7 @@ impl Schedule {
             rate,
             produced: 0,
             bursts: 0,
+            in_bursts: Duration::ZERO,
         }
     }
 
@@ -138,9 +145,11 @@ impl Schedule {
     fn run(&mut self, until: Instant, mut iteration: impl FnMut(u64)) {
         while Instant::now() < until {
             let first = self.produced / 2;
+            let before = cpu::thread_cpu();
             for i in first..first + BURST {
                 iteration(i);
             }
+            self.in_bursts += cpu::thread_cpu() - before;
             self.produced += 2 * BURST;
             self.bursts += 1;
             let due = self.start + Duration::from_secs_f64(self.produced as f64 / self.rate);
@@ -152,18 +161,40 @@ impl Schedule {
     }
 }
 
-/// The pacing loop's own CPU per burst: the same schedule, producing nothing. Measured before
-/// any pipeline exists, so the process has this one thread.
-fn pacing_cost(options: Options) -> Duration {
-    let mut schedule = Schedule::new(options.rate);
-    let before = cpu::process_cpu();
-    schedule.run(
-        schedule.start + Duration::from_secs_f64(options.pacing),
-        |i| {
-            black_box(args(i));
-        },
-    );
-    (cpu::process_cpu() - before) / schedule.bursts.max(1) as u32
+/// The pacing loop's own CPU per burst: the same schedule, producing nothing.
+#[derive(Debug, Clone, Copy)]
+struct Pacing {
+    /// The whole loop, sleeps and wake-ups included.
+    per_burst: Duration,
+    /// Inside bursts only (the clock reads around an empty burst).
+    in_burst: Duration,
+}
+
+impl Pacing {
+    /// Measured while no pipeline runs (before one is installed, or after it shut down), so
+    /// that what the process spends is this thread's.
+    fn measure(options: Options) -> Pacing {
+        let mut schedule = Schedule::new(options.rate);
+        let before = cpu::process_cpu();
+        schedule.run(
+            schedule.start + Duration::from_secs_f64(options.pacing),
+            |i| {
+                black_box(args(i));
+            },
+        );
+        let bursts = schedule.bursts.max(1) as u32;
+        Pacing {
+            per_burst: (cpu::process_cpu() - before) / bursts,
+            in_burst: schedule.in_bursts / bursts,
+        }
+    }
+
+    fn mean(self, other: Pacing) -> Pacing {
+        Pacing {
+            per_burst: (self.per_burst + other.per_burst) / 2,
+            in_burst: (self.in_burst + other.in_burst) / 2,
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -321,7 +352,7 @@ impl Snapshot {
 }
 
 fn run_candidate(candidate: &str, options: Options) {
-    let pacing = pacing_cost(options);
+    let pacing_before = Pacing::measure(options);
     let mut pipeline = match candidate {
         "traced" => traced_pipeline(),
         "sdk" => sdk_pipeline(),
@@ -333,7 +364,8 @@ fn run_candidate(candidate: &str, options: Options) {
         schedule.start + Duration::from_secs_f64(options.warmup),
         |i| pipeline.iteration(i),
     );
-    let (bursts_before, produced_before) = (schedule.bursts, schedule.produced);
+    let (bursts_before, produced_before, in_bursts_before) =
+        (schedule.bursts, schedule.produced, schedule.in_bursts);
     let before = Snapshot::take(pipeline.as_ref());
     schedule.run(
         Instant::now() + Duration::from_secs_f64(options.seconds),
@@ -342,10 +374,16 @@ fn run_candidate(candidate: &str, options: Options) {
     pipeline.flush();
     let after = Snapshot::take(pipeline.as_ref());
     pipeline.shutdown();
+    // Measured again once the pipeline is gone: the two estimates of the loop's cost, a few
+    // seconds apart, differ by tens of nanoseconds per span on a virtual machine's timers.
+    let pacing_after = Pacing::measure(options);
+    let pacing = pacing_before.mean(pacing_after);
 
     let bursts = schedule.bursts - bursts_before;
     let acknowledged = after.acknowledged - before.acknowledged;
-    let pacing_window = pacing * bursts as u32;
+    let pacing_window = pacing.per_burst * bursts as u32;
+    let in_bursts =
+        (schedule.in_bursts - in_bursts_before).saturating_sub(pacing.in_burst * bursts as u32);
     let per_span = |d: Duration| d.as_nanos() as f64 / acknowledged.max(1) as f64;
     let threads = cpu::threads_since(&before.threads, &after.threads);
     let app = threads.get(&main_tid).map_or(Duration::ZERO, |t| t.cpu);
@@ -392,7 +430,12 @@ fn run_candidate(candidate: &str, options: Options) {
         ("window_acknowledged", acknowledged as f64),
         ("cpu", per_span(process.saturating_sub(pacing_window))),
         ("pacing", per_span(pacing_window)),
+        (
+            "pacing_spread",
+            per_span(pacing_before.per_burst.abs_diff(pacing_after.per_burst) * bursts as u32),
+        ),
         ("app", per_span(app.saturating_sub(pacing_window))),
+        ("app_bursts", per_span(in_bursts)),
         ("export", per_span(export)),
         (
             "ended",
@@ -454,14 +497,15 @@ fn orchestrate(options: Options) {
         receiver.endpoint()
     );
     println!(
-        "{:<6} {:<7} {:>9} {:>8} {:>8} {:>8} {:>8} {:>10} {:>10} {:>10} {:>10} {:>9}",
+        "{:<6} {:<7} {:>9} {:>8} {:>9} {:>8} {:>8} {:>15} {:>10} {:>10} {:>10} {:>10} {:>9}",
         "round",
         "cand.",
         "ns/span",
         "app",
+        "in bursts",
         "export",
         "ended",
-        "pacing",
+        "pacing ±",
         "delivered",
         "app alloc",
         "exp. alloc",
@@ -506,14 +550,15 @@ fn orchestrate(options: Options) {
                 ));
             }
             println!(
-                "{:<6} {:<7} {:>9.1} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>9.2}% {:>10.4} {:>10.4} {:>10.4} {:>9.0}",
+                "{:<6} {:<7} {:>9.1} {:>8.1} {:>9.1} {:>8.1} {:>8.1} {:>15} {:>9.2}% {:>10.4} {:>10.4} {:>10.4} {:>9.0}",
                 round,
                 candidate,
                 r["cpu"],
                 r["app"],
+                r["app_bursts"],
                 r["export"],
                 r["ended"],
-                r["pacing"],
+                format!("{:.1} ± {:.1}", r["pacing"], r["pacing_spread"]),
                 delivered,
                 r["app_allocs"],
                 r["export_allocs"],
@@ -531,11 +576,12 @@ fn summarise(rounds: &BTreeMap<&str, Vec<Round>>, compression: &str, invalid: &[
         |candidate: &str, key: &str| median(rounds[candidate].iter().map(|r| r[key]).collect());
     println!();
     println!(
-        "{:<8} {:>15} {:>22} {:>9} {:>9} {:>9} {:>10} {:>10} {:>10}",
+        "{:<8} {:>15} {:>22} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>10}",
         "cand.",
         "median ns/span",
         "rounds",
         "app",
+        "in bursts",
         "export",
         "ended",
         "delivered",
@@ -554,11 +600,12 @@ fn summarise(rounds: &BTreeMap<&str, Vec<Round>>, compression: &str, invalid: &[
                 .collect(),
         );
         println!(
-            "{:<8} {:>15.1} {:>22} {:>9.1} {:>9.1} {:>9.1} {:>9.2}% {:>10.4} {:>10.4}",
+            "{:<8} {:>15.1} {:>22} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.2}% {:>10.4} {:>10.4}",
             candidate,
             stat(candidate, "cpu"),
             all.join(" "),
             stat(candidate, "app"),
+            stat(candidate, "app_bursts"),
             stat(candidate, "export"),
             stat(candidate, "ended"),
             delivered,
