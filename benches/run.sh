@@ -5,6 +5,7 @@
 #   benches/run.sh                                     # full criterion defaults, W4 for 10 s
 #   QUICK=1 benches/run.sh                             # --warm-up-time 1 --measurement-time 3, W4 3 s
 #   W4_SECONDS=10 OTLP_SECONDS=5 benches/run.sh -- ... # extra arguments go to criterion
+#   OTLP_CPU_SECONDS=5 OTLP_CPU_ROUNDS=3 benches/run.sh  # otlp_cpu's window and rounds
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,11 +15,14 @@ if [[ -n "${QUICK:-}" ]]; then
     CRITERION_ARGS=(--warm-up-time 1 --measurement-time 3)
     W4_SECONDS=${W4_SECONDS:-3}
     OTLP_SECONDS=${OTLP_SECONDS:-3}
+    OTLP_CPU_SECONDS=${OTLP_CPU_SECONDS:-3}
 fi
 [[ "${1:-}" == "--" ]] && shift
 CRITERION_ARGS+=("$@")
 W4_SECONDS=${W4_SECONDS:-10}
 OTLP_SECONDS=${OTLP_SECONDS:-5}
+OTLP_CPU_SECONDS=${OTLP_CPU_SECONDS:-5}
+OTLP_CPU_ROUNDS=${OTLP_CPU_ROUNDS:-3}
 
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)
 LOG=$(mktemp -d)
@@ -87,6 +91,27 @@ cargo run -q --release -j "$JOBS" -p traced-benches --bin otlp_capacity -- --sec
     --rate "${OTLP_RATE:-300000}" | tee "$LOG/otlp_below.txt" >&2
 read -r _ _ below_rate below_delivered below_produced < <(grep '^OTLP ' "$LOG/otlp_below.txt")
 
+# Whole-process CPU per span exported to Rotel (another process), traced and the SDK in turn,
+# without compression and with gzip.
+CPU_ROWS=()
+for compression in none gzip; do
+    echo "== otlp_cpu ($compression)" >&2
+    OTEL_EXPORTER_OTLP_COMPRESSION=$compression cargo run -q --release -j "$JOBS" -p traced-benches \
+        --bin otlp_cpu -- --seconds "$OTLP_CPU_SECONDS" --rounds "$OTLP_CPU_ROUNDS" \
+        | tee "$LOG/otlp_cpu_$compression.txt" >&2
+    while read -r _ candidate _ ns app export delivered; do
+        label="traced"
+        [[ $candidate == sdk ]] && label="SDK BatchSpanProcessor + opentelemetry-otlp"
+        CPU_ROWS+=("$label|OTLP CPU $compression|$ns|$delivered %")
+        CPU_ROWS+=("    application thread / export threads|OTLP CPU $compression|$app / $export|-")
+    done < <(grep '^OTLP_CPU ' "$LOG/otlp_cpu_$compression.txt")
+    ratio=$(awk '/^OTLP_CPU_RATIO / { print $3 }' "$LOG/otlp_cpu_$compression.txt")
+    CPU_ROWS+=("    SDK / traced (at least 8x)|OTLP CPU $compression|${ratio}x|-")
+    if grep -q '^INVALID' "$LOG/otlp_cpu_$compression.txt"; then
+        CPU_ROWS+=("    $(grep '^INVALID' "$LOG/otlp_cpu_$compression.txt")|OTLP CPU $compression|-|-")
+    fi
+done
+
 echo
 printf '%-45s %-20s %12s %12s\n' candidate workload "ns/span" delivered
 for row in "${ROWS[@]}"; do
@@ -106,4 +131,8 @@ awk -v r="$spin_rate" -v d="$spin_delivered" -v p="$spin_produced" 'BEGIN {
 awk -v r="$below_rate" -v d="$below_delivered" -v p="$below_produced" 'BEGIN {
     printf "%-45s %-20s %12s %12s\n", "traced", "OTLP/HTTP paced", sprintf("%.0f k/s", r / 1e3), sprintf("%.2f %%", 100 * d / p)
 }'
+for row in "${CPU_ROWS[@]}"; do
+    IFS='|' read -r c w n s <<<"$row"
+    printf '%-45s %-20s %12s %12s\n' "$c" "$w" "$n" "$s"
+done
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"

@@ -15,9 +15,12 @@ use criterion::{Criterion, Throughput};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
+pub mod cpu;
 pub mod fastrace_code;
 pub mod otel_code;
 pub mod plain_code;
+pub mod rotel;
+pub mod thread_allocs;
 pub mod traced_code;
 pub mod tracing_code;
 
