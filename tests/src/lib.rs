@@ -11,6 +11,7 @@ pub mod collector;
 pub mod examples;
 pub mod export;
 pub mod fault;
+pub mod logs;
 #[cfg(feature = "tls")]
 pub mod mtls;
 pub mod peer;
@@ -20,5 +21,6 @@ pub mod traces;
 
 pub use app::{App, Line, MAIN_RETURNING, Output, Running};
 pub use collector::Collector;
-pub use receiver::{Behavior, Receiver, Reply, Request, refused_endpoint};
+pub use logs::ReceivedLog;
+pub use receiver::{Behavior, Receiver, Reply, Request, Signal, refused_endpoint};
 pub use spans::{AttrValue, ReceivedSpan, attributes, hex};

@@ -4,9 +4,12 @@
 //! owns, so sync and async tests use it alike; dropping the receiver stops the server and
 //! cancels every connection, hung ones included. Every request to any path is recorded: the
 //! body is gunzipped when `Content-Encoding: gzip` says so and decoded as an
-//! `ExportTraceServiceRequest`. How it answers is set per receiver: a script of [`Reply`]s
-//! consumed in order, then the [`Behavior`] (answer OK, or read the request and never answer),
-//! each after an optional delay.
+//! `ExportLogsServiceRequest` when the path ends in `/v1/logs`, else as an
+//! `ExportTraceServiceRequest`. Trace requests and log requests are kept apart, as a collector
+//! keeps its pipelines: [`Receiver::requests`] and [`Receiver::spans`] see traces only,
+//! [`Receiver::log_requests`] and [`Receiver::logs`] logs only. How it answers is set per
+//! receiver: a script of [`Reply`]s per signal consumed in order, then the [`Behavior`] (answer
+//! OK, or read the request and never answer) for both, each after an optional delay.
 //!
 //! Decoding runs off the response path, on tokio's blocking pool: in a debug build it costs
 //! milliseconds per batch, and since an exporter sends one batch at a time that would slow
@@ -26,9 +29,10 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 
-pub use exchange::{Reply, Request};
+pub use exchange::{Reply, Request, Signal};
 
 use crate::Output;
+use crate::logs::ReceivedLog;
 use crate::spans::ReceivedSpan;
 
 /// Larger than the request body limit OTLP recommends to clients and servers alike (64 MiB, OTLP
@@ -47,7 +51,10 @@ pub enum Behavior {
 #[derive(Debug)]
 struct Config {
     behavior: Behavior,
+    /// For trace requests.
     script: VecDeque<Reply>,
+    /// For log requests.
+    logs_script: VecDeque<Reply>,
     delay: Option<Duration>,
 }
 
@@ -108,6 +115,7 @@ impl Receiver {
             config: Mutex::new(Config {
                 behavior,
                 script: VecDeque::new(),
+                logs_script: VecDeque::new(),
                 delay: None,
             }),
             log: Mutex::new(Log::default()),
@@ -165,9 +173,14 @@ impl Receiver {
         lock(&self.shared.config).behavior = behavior;
     }
 
-    /// Appends answers to the script; each request consumes one, in order.
+    /// Appends answers to the traces' script; each trace request consumes one, in order.
     pub fn script(&self, replies: impl IntoIterator<Item = Reply>) {
         lock(&self.shared.config).script.extend(replies);
+    }
+
+    /// Appends answers to the logs' script; each log request consumes one, in order.
+    pub fn script_logs(&self, replies: impl IntoIterator<Item = Reply>) {
+        lock(&self.shared.config).logs_script.extend(replies);
     }
 
     /// Waits this long before answering each request (`None`: answer at once).
@@ -175,9 +188,34 @@ impl Receiver {
         lock(&self.shared.config).delay = delay;
     }
 
-    /// Every request so far, in arrival order.
+    /// Every trace request so far, in arrival order.
     pub fn requests(&self) -> Vec<Request> {
+        only(Signal::Traces, self.wait_until(Duration::ZERO, |_| true))
+    }
+
+    /// Every log request so far, in arrival order.
+    pub fn log_requests(&self) -> Vec<Request> {
+        only(Signal::Logs, self.wait_until(Duration::ZERO, |_| true))
+    }
+
+    /// Every request of either signal so far, in arrival order.
+    pub fn all_requests(&self) -> Vec<Request> {
         self.wait_until(Duration::ZERO, |_| true)
+    }
+
+    /// The log records of every accepted (2xx) log request, in arrival order.
+    ///
+    /// # Panics
+    /// If a request body could not be decoded: the exporter sent something that is not OTLP.
+    pub fn logs(&self) -> Vec<ReceivedLog> {
+        accepted_logs(&self.all_requests())
+    }
+
+    /// Waits until at least `n` log records were accepted or `timeout` passed; returns the
+    /// accepted records either way (assert on their number). Panics as [`Receiver::logs`] does.
+    pub fn wait_for_logs(&self, n: usize, timeout: Duration) -> Vec<ReceivedLog> {
+        let requests = self.wait_until(timeout, |r| accepted_logs(r).len() >= n);
+        accepted_logs(&requests)
     }
 
     /// The spans of every accepted (2xx) request, in arrival order.
@@ -214,9 +252,11 @@ impl Receiver {
             .unwrap_or_else(|| panic!("{spans:#?}\n{}", output.dump()))
     }
 
-    /// Waits until at least `n` requests arrived or `timeout` passed; returns them either way.
+    /// Waits until at least `n` trace requests arrived or `timeout` passed; returns them either
+    /// way.
     pub fn wait_for_requests(&self, n: usize, timeout: Duration) -> Vec<Request> {
-        self.wait_until(timeout, |r| r.len() >= n)
+        let traces = |r: &[Request]| r.iter().filter(|r| r.signal == Signal::Traces).count();
+        only(Signal::Traces, self.wait_until(timeout, |r| traces(r) >= n))
     }
 
     /// Waits until `done` holds or `timeout` passed, then (up to [`DECODE_WAIT`] more) until no
@@ -273,6 +313,14 @@ pub fn refused_endpoint() -> String {
     format!("http://{addr}")
 }
 
+/// The requests of one signal.
+fn only(signal: Signal, requests: Vec<Request>) -> Vec<Request> {
+    requests
+        .into_iter()
+        .filter(|r| r.signal == signal)
+        .collect()
+}
+
 /// A poisoned lock means a test thread panicked; the data is still what was recorded.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
@@ -286,5 +334,17 @@ fn accepted_spans(requests: &[Request]) -> Vec<ReceivedSpan> {
         .iter()
         .filter(|r| r.accepted())
         .flat_map(|r| r.spans.iter().cloned())
+        .collect()
+}
+
+/// The log records of the accepted log requests. Panics as [`accepted_spans`] does.
+fn accepted_logs(requests: &[Request]) -> Vec<ReceivedLog> {
+    if let Some(bad) = requests.iter().find(|r| r.decode_error.is_some()) {
+        panic!("a request body did not decode as OTLP: {bad:#?}");
+    }
+    requests
+        .iter()
+        .filter(|r| r.accepted())
+        .flat_map(|r| r.logs.iter().cloned())
         .collect()
 }

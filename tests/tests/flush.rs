@@ -39,7 +39,7 @@ fn assert_delivered_before_flush_returns(scenario: &str, name: &str) {
     output.assert_success();
     assert_eq!(
         flush_result(&flushed.text),
-        format!("Delivered {{ spans: {SPANS} }}"),
+        format!("Delivered {{ spans: {SPANS}, logs: 0 }}"),
         "{}",
         output.dump()
     );

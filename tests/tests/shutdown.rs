@@ -1,7 +1,9 @@
 //! The flush at the end of `main` (README, Guarantees, "Collector faults": exit and nothing lost):
 //! everything ended just before `main` returns is delivered, a `current_thread` runtime exits
 //! without hanging, and a collector that never answers delays exit by at most the export
-//! timeout plus one second.
+//! timeout plus one second. Spans and log records flush at the same time, each within its own
+//! export timeout (`OTEL_BSP_EXPORT_TIMEOUT`, `OTEL_BLRP_EXPORT_TIMEOUT`), so the bound is the
+//! longer of the two; the tests set both.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -14,7 +16,8 @@ const ARRIVAL: Duration = Duration::from_secs(10);
 const SYNC_MAIN: &str = env!("CARGO_BIN_EXE_e2e_app");
 const CURRENT_THREAD: &str = env!("CARGO_BIN_EXE_e2e_current_thread");
 
-/// `OTEL_BSP_EXPORT_TIMEOUT` in the bounded-exit tests, and the bound it implies.
+/// `OTEL_BSP_EXPORT_TIMEOUT` and `OTEL_BLRP_EXPORT_TIMEOUT` in the bounded-exit tests, and the
+/// bound they imply.
 const EXPORT_TIMEOUT_MS: u64 = 2_000;
 const EXIT_BOUND: Duration = Duration::from_millis(EXPORT_TIMEOUT_MS + 1_000);
 /// Spawning the binary and running its scenario up to the marker, generously.
@@ -71,6 +74,7 @@ fn a_current_thread_runtime_exits_promptly_and_delivers_its_trace() {
         .args(["basic"])
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
         .env("OTEL_BSP_EXPORT_TIMEOUT", EXPORT_TIMEOUT_MS.to_string())
+        .env("OTEL_BLRP_EXPORT_TIMEOUT", EXPORT_TIMEOUT_MS.to_string())
         .run(DEADLINE);
     output.assert_success();
     assert!(
@@ -121,7 +125,8 @@ fn assert_bounded_exit(binary: &str, request_timeout: Option<&str>) {
     let mut app = App::new(binary)
         .args(["basic"])
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
-        .env("OTEL_BSP_EXPORT_TIMEOUT", EXPORT_TIMEOUT_MS.to_string());
+        .env("OTEL_BSP_EXPORT_TIMEOUT", EXPORT_TIMEOUT_MS.to_string())
+        .env("OTEL_BLRP_EXPORT_TIMEOUT", EXPORT_TIMEOUT_MS.to_string());
     if let Some(timeout) = request_timeout {
         app = app.env("OTEL_EXPORTER_OTLP_TIMEOUT", timeout);
     }

@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use crate::logs::ReceivedLog;
 use crate::spans::ReceivedSpan;
 
 /// One scripted answer.
@@ -44,7 +45,8 @@ impl Reply {
         self
     }
 
-    /// Sets `partial_success` (`rejected_spans`, `error_message`) in the response message.
+    /// Sets `partial_success` (`rejected_spans` or `rejected_log_records`, `error_message`) in
+    /// the response message.
     pub fn partial_success(
         mut self,
         rejected_spans: i64,
@@ -61,9 +63,32 @@ impl Reply {
     }
 }
 
+/// Which OTLP signal a request carried, from its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// Any path but `…/v1/logs`: decoded as an `ExportTraceServiceRequest`.
+    Traces,
+    /// A path ending in `/v1/logs`: decoded as an `ExportLogsServiceRequest`.
+    Logs,
+}
+
+impl Signal {
+    /// The signal a request to this path carries.
+    pub fn of_path(path: &str) -> Signal {
+        let path = path.split('?').next().unwrap_or(path);
+        if path.ends_with("/v1/logs") {
+            Signal::Logs
+        } else {
+            Signal::Traces
+        }
+    }
+}
+
 /// One request as the receiver saw it.
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// Which signal it carried (from its path).
+    pub signal: Signal,
     /// When its body had been read completely (before any delay).
     pub received_at: Instant,
     /// The HTTP method.
@@ -78,8 +103,10 @@ pub struct Request {
     pub status: Option<u16>,
     /// Why the body could not be decoded (an exporter bug: OTLP bodies always decode).
     pub decode_error: Option<String>,
-    /// The spans the body held.
+    /// The spans the body held (a traces request).
     pub spans: Vec<ReceivedSpan>,
+    /// The log records the body held (a logs request).
+    pub logs: Vec<ReceivedLog>,
 }
 
 impl Request {
@@ -91,7 +118,7 @@ impl Request {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Whether it was answered with a 2xx, i.e. its spans count as delivered.
+    /// Whether it was answered with a 2xx, i.e. its spans or records count as delivered.
     pub fn accepted(&self) -> bool {
         self.status.is_some_and(|s| (200..300).contains(&s))
     }

@@ -8,13 +8,16 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::Response;
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use prost::Message as _;
 
-use super::{Behavior, Reply, Request, Shared, lock};
-use crate::spans::flatten;
+use super::{Behavior, Reply, Request, Shared, Signal, lock};
+use crate::{logs, spans};
 
 pub(super) async fn handle(
     State(shared): State<Arc<Shared>>,
@@ -24,9 +27,14 @@ pub(super) async fn handle(
     body: Bytes,
 ) -> Response {
     let received_at = Instant::now();
+    let signal = Signal::of_path(uri.path());
     let (reply, delay) = {
         let mut config = lock(&shared.config);
-        let reply = match (config.script.pop_front(), config.behavior) {
+        let script = match signal {
+            Signal::Traces => &mut config.script,
+            Signal::Logs => &mut config.logs_script,
+        };
+        let reply = match (script.pop_front(), config.behavior) {
             (Some(reply), _) => Some(reply),
             (None, Behavior::Ok) => Some(Reply::ok()),
             (None, Behavior::Hang) => None,
@@ -37,11 +45,13 @@ pub(super) async fn handle(
     let status = reply.as_ref().map(|r| r.status);
     let recorder = shared.clone();
     tokio::task::spawn_blocking(move || {
-        let (spans, decode_error) = match decode(&headers, &body) {
-            Ok(request) => (flatten(&request), None),
-            Err(e) => (Vec::new(), Some(e)),
+        let (spans, logs, decode_error) = match decode(signal, &headers, &body) {
+            Ok(Decoded::Traces(request)) => (spans::flatten(&request), Vec::new(), None),
+            Ok(Decoded::Logs(request)) => (Vec::new(), logs::flatten(&request), None),
+            Err(e) => (Vec::new(), Vec::new(), Some(e)),
         };
         let request = Request {
+            signal,
             received_at,
             method: method.to_string(),
             path: uri
@@ -60,6 +70,7 @@ pub(super) async fn handle(
             status,
             decode_error,
             spans,
+            logs,
         };
         let mut log = lock(&recorder.log);
         // Decodes may finish out of order; keep arrival order.
@@ -76,12 +87,17 @@ pub(super) async fn handle(
         tokio::time::sleep(delay).await;
     }
     match reply {
-        Some(reply) => respond(reply),
+        Some(reply) => respond(signal, reply),
         None => std::future::pending().await,
     }
 }
 
-fn decode(headers: &HeaderMap, body: &[u8]) -> Result<ExportTraceServiceRequest, String> {
+enum Decoded {
+    Traces(ExportTraceServiceRequest),
+    Logs(ExportLogsServiceRequest),
+}
+
+fn decode(signal: Signal, headers: &HeaderMap, body: &[u8]) -> Result<Decoded, String> {
     let encoding = headers.get(header::CONTENT_ENCODING).map(|v| {
         String::from_utf8_lossy(v.as_bytes())
             .trim()
@@ -98,28 +114,47 @@ fn decode(headers: &HeaderMap, body: &[u8]) -> Result<ExportTraceServiceRequest,
         }
         Some(other) => return Err(format!("unsupported Content-Encoding {other:?}")),
     };
-    ExportTraceServiceRequest::decode(raw.as_slice()).map_err(|e| format!("protobuf: {e}"))
+    let decoded = match signal {
+        Signal::Traces => ExportTraceServiceRequest::decode(raw.as_slice()).map(Decoded::Traces),
+        Signal::Logs => ExportLogsServiceRequest::decode(raw.as_slice()).map(Decoded::Logs),
+    };
+    decoded.map_err(|e| format!("protobuf: {e}"))
 }
 
-fn respond(reply: Reply) -> Response {
-    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let (content_type, body) =
-        match reply.body {
-            Some(body) => ("text/plain", body),
-            None if status.is_success() => (
-                "application/x-protobuf",
-                ExportTraceServiceResponse {
-                    partial_success: reply.partial_success.map(
-                        |(rejected_spans, error_message)| ExportTracePartialSuccess {
-                            rejected_spans,
-                            error_message,
-                        },
-                    ),
+/// The success body: the signal's `Export…ServiceResponse`, with `partial_success` if scripted.
+fn success_body(signal: Signal, partial_success: Option<(i64, String)>) -> Vec<u8> {
+    match signal {
+        Signal::Traces => ExportTraceServiceResponse {
+            partial_success: partial_success.map(|(rejected_spans, error_message)| {
+                ExportTracePartialSuccess {
+                    rejected_spans,
+                    error_message,
                 }
-                .encode_to_vec(),
-            ),
-            None => ("application/x-protobuf", Vec::new()),
-        };
+            }),
+        }
+        .encode_to_vec(),
+        Signal::Logs => ExportLogsServiceResponse {
+            partial_success: partial_success.map(|(rejected_log_records, error_message)| {
+                ExportLogsPartialSuccess {
+                    rejected_log_records,
+                    error_message,
+                }
+            }),
+        }
+        .encode_to_vec(),
+    }
+}
+
+fn respond(signal: Signal, reply: Reply) -> Response {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let (content_type, body) = match reply.body {
+        Some(body) => ("text/plain", body),
+        None if status.is_success() => (
+            "application/x-protobuf",
+            success_body(signal, reply.partial_success),
+        ),
+        None => ("application/x-protobuf", Vec::new()),
+    };
     let mut response = Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, content_type);
