@@ -1,0 +1,311 @@
+//! Collector faults for log records (README, Guarantees, "Collector faults"): what the spans'
+//! fault tests prove, for the logs signal. A logs endpoint that refuses, hangs, throttles or
+//! rejects never blocks the service, delays its exit by at most the logs' export timeout plus
+//! one second, never delays span export, and every record is accounted for; a flood of logs
+//! drops log records, never spans, with memory bounded; a 10 MB message is exported cut to
+//! the limit. Each runs `logs_fault_app` as a child process.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use traced_tests::fault::{self, field, serial};
+use traced_tests::{App, Output, Receiver, Reply, refused_endpoint};
+
+const LOGS_FAULT_APP: &str = env!("CARGO_BIN_EXE_logs_fault_app");
+const RECORDS: u64 = 200;
+const EXPORT_TIMEOUT_MS: u64 = 2_000;
+const EXIT_BOUND: Duration = Duration::from_millis(EXPORT_TIMEOUT_MS + 1_000);
+/// Longer than the exporter's first backoff: a retry, if any, would have come by then.
+const RETRY_WINDOW: Duration = Duration::from_millis(1_500);
+/// `Retry-After: 1`, less what a coarse clock and the receiver's timestamps may cost.
+const TOLD_TO_WAIT: Duration = Duration::from_millis(950);
+
+/// `logs_fault_app records RECORDS` with both signals' export timeouts at 2 s.
+fn records_app(endpoint: &str) -> App {
+    App::new(LOGS_FAULT_APP)
+        .args(["records", &RECORDS.to_string()])
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+        .env("OTEL_BLRP_EXPORT_TIMEOUT", EXPORT_TIMEOUT_MS.to_string())
+        .env("OTEL_BSP_EXPORT_TIMEOUT", EXPORT_TIMEOUT_MS.to_string())
+}
+
+/// The log records' counts: (exported, failed, dropped).
+fn log_stats(output: &Output) -> (u64, u64, u64) {
+    (
+        field(output, "logs", "exported"),
+        field(output, "logs", "failed"),
+        field(output, "logs", "dropped"),
+    )
+}
+
+/// The JSON lines at WARN or above whose message contains `text`.
+fn warnings(output: &Output, text: &str) -> Vec<serde_json::Value> {
+    output
+        .json_logs()
+        .into_iter()
+        .filter(|l| matches!(l["level"].as_str(), Some("WARN" | "ERROR")))
+        .filter(|l| l["message"].as_str().is_some_and(|m| m.contains(text)))
+        .collect()
+}
+
+fn assert_exit_bounded(fault: &str, output: &Output) {
+    eprintln!(
+        "{fault}: shutdown took {:?} (bound {EXIT_BOUND:?}), logs {:?}",
+        output.shutdown(),
+        log_stats(output)
+    );
+    assert!(
+        output.shutdown() <= EXIT_BOUND,
+        "{fault}: shutdown took {:?}\n{}",
+        output.shutdown(),
+        output.dump()
+    );
+}
+
+#[test]
+fn a_refused_connection_bounds_exit_and_counts_every_record_as_lost_reported_once() {
+    let _serial = serial();
+    let output = fault::run(records_app(&refused_endpoint()));
+    assert_exit_bounded("connection refused", &output);
+    let (exported, failed, dropped) = log_stats(&output);
+    assert_eq!(exported, 0, "{}", output.dump());
+    assert_eq!(failed + dropped, RECORDS, "every record accounted for");
+    assert_eq!(
+        warnings(&output, "log export failed").len(),
+        1,
+        "reported once\n{}",
+        output.dump()
+    );
+}
+
+#[test]
+fn a_hanging_collector_delays_exit_by_at_most_the_logs_export_timeout_plus_one_second() {
+    let _serial = serial();
+    let receiver = Receiver::hanging();
+    let output = fault::run(records_app(&receiver.endpoint()));
+    assert_exit_bounded("hanging collector", &output);
+    assert!(
+        !receiver.log_requests().is_empty(),
+        "the records were sent, and never answered"
+    );
+    let (exported, failed, dropped) = log_stats(&output);
+    assert_eq!(exported, 0, "{}", output.dump());
+    assert_eq!(failed + dropped, RECORDS, "every record accounted for");
+}
+
+#[test]
+fn a_hanging_logs_endpoint_does_not_delay_span_export() {
+    let _serial = serial();
+    let hanging = Receiver::hanging();
+    let healthy = Receiver::start();
+    let logs_timeout_ms: u64 = 5_000;
+    let schedule_delay_ms: u64 = 200;
+    let output = fault::run(
+        App::new(LOGS_FAULT_APP)
+            .args(["records", &RECORDS.to_string(), "3000"])
+            .env(
+                "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+                format!("{}/v1/logs", hanging.endpoint()),
+            )
+            .env(
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                healthy.traces_endpoint(),
+            )
+            .env("OTEL_BLRP_SCHEDULE_DELAY", "50")
+            .env("OTEL_BLRP_EXPORT_TIMEOUT", logs_timeout_ms.to_string())
+            .env("OTEL_BSP_SCHEDULE_DELAY", schedule_delay_ms.to_string()),
+    );
+    let loop_done = output
+        .stdout
+        .iter()
+        .find(|l| l.text == "fault: loop done")
+        .unwrap_or_else(|| panic!("no loop line\n{}", output.dump()))
+        .at;
+    let requests = healthy.wait_for_requests(1, Duration::from_secs(10));
+    let first = requests
+        .first()
+        .unwrap_or_else(|| panic!("no span arrived\n{}", output.dump()));
+    let waited = first.received_at.saturating_duration_since(loop_done);
+    eprintln!("hanging logs endpoint: the spans arrived {waited:?} after they ended");
+    // The spans went out on their own schedule, while the logs' export hung (it hangs for 5 s).
+    assert!(
+        waited < Duration::from_millis(schedule_delay_ms + 1_000),
+        "spans arrived {waited:?} after they ended\n{}",
+        output.dump()
+    );
+    assert!(!hanging.log_requests().is_empty(), "the logs' request hung");
+    let names: BTreeSet<String> = healthy
+        .wait_for_spans(4, Duration::from_secs(10))
+        .iter()
+        .map(|s| s.name().to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        BTreeSet::from(["records.root".into(), "records.span".into()])
+    );
+    assert_eq!(fault::stats(&output), (4, 0, 0), "{}", output.dump());
+    assert!(
+        output.shutdown() <= Duration::from_millis(logs_timeout_ms + 1_000),
+        "shutdown took {:?}",
+        output.shutdown()
+    );
+}
+
+#[test]
+fn a_503_with_retry_after_is_retried_after_the_wait_and_every_record_arrives() {
+    let _serial = serial();
+    let receiver = Receiver::start();
+    receiver.script_logs([Reply::status(503).retry_after("1"), Reply::ok()]);
+    let output = fault::run(records_app(&receiver.endpoint()));
+    let requests = receiver.log_requests();
+    assert_eq!(
+        requests.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [Some(503), Some(200)],
+        "one throttled request, one retry\n{}",
+        output.dump()
+    );
+    let gap = requests[1]
+        .received_at
+        .duration_since(requests[0].received_at);
+    eprintln!("503 + Retry-After: 1 -> log records retried after {gap:?}");
+    assert!(
+        gap >= TOLD_TO_WAIT,
+        "retried {gap:?} after a 503 with Retry-After: 1"
+    );
+    let indexes: BTreeSet<i64> = receiver
+        .logs()
+        .iter()
+        .filter_map(|r| r.attr("i").and_then(|v| v.as_i64()))
+        .collect();
+    assert_eq!(indexes, (0..RECORDS as i64).collect(), "every record once");
+    assert_eq!(receiver.logs().len() as u64, RECORDS);
+    assert_eq!(log_stats(&output), (RECORDS, 0, 0), "{}", output.dump());
+}
+
+#[test]
+fn a_400_is_not_retried_counted_as_failed_reported_once_without_its_body() {
+    let _serial = serial();
+    let receiver = Receiver::start();
+    receiver.script_logs([Reply::status(400).body("token=secret; the request was malformed")]);
+    let output = fault::run(records_app(&receiver.endpoint()));
+    std::thread::sleep(RETRY_WINDOW);
+    assert_eq!(
+        receiver
+            .log_requests()
+            .iter()
+            .map(|r| r.status)
+            .collect::<Vec<_>>(),
+        [Some(400)],
+        "exactly one request\n{}",
+        output.dump()
+    );
+    assert_eq!(log_stats(&output), (0, RECORDS, 0), "{}", output.dump());
+    // The spans are not the logs' business: they went through.
+    assert_eq!(fault::stats(&output), (4, 0, 0), "{}", output.dump());
+    let failed = warnings(&output, "log export failed");
+    assert_eq!(failed.len(), 1, "one report\n{}", output.dump());
+    assert!(
+        failed[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("400")),
+        "the report names the status: {}",
+        failed[0]
+    );
+    let everything = format!("{}\n{}", output.stdout_text(), output.stderr_text());
+    assert!(
+        !everything.contains("token=secret") && !everything.contains("malformed"),
+        "the response body leaked into the output\n{}",
+        output.dump()
+    );
+}
+
+/// The `name=value` field of the app's `fault: loop …` line.
+fn loop_field(output: &Output, name: &str) -> u64 {
+    field(output, "loop", name)
+}
+
+#[test]
+fn a_log_flood_the_collector_cannot_take_drops_log_records_never_spans_with_memory_bounded() {
+    let _serial = serial();
+    let events: u64 = 200_000;
+    let slow_logs = Receiver::start();
+    slow_logs.set_delay(Some(Duration::from_millis(500)));
+    let traces = Receiver::start();
+    let output = fault::run(
+        App::new(LOGS_FAULT_APP)
+            .args(["flood", &events.to_string()])
+            .env(
+                "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+                format!("{}/v1/logs", slow_logs.endpoint()),
+            )
+            .env(
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                traces.traces_endpoint(),
+            )
+            .env("OTEL_BLRP_EXPORT_TIMEOUT", EXPORT_TIMEOUT_MS.to_string())
+            // The records are the subject; 200 000 lines on stderr would only slow the test.
+            .env("TRACED_LOG_FORMAT", "none"),
+    );
+    let (exported, failed, dropped) = log_stats(&output);
+    let growth_kib = loop_field(&output, "peak_after_kib")
+        .saturating_sub(loop_field(&output, "peak_before_kib"));
+    eprintln!(
+        "log flood of {events} events: loop took {} ms, peak RSS +{growth_kib} KiB; log records \
+         exported={exported} failed={failed} dropped={dropped}; spans {:?}",
+        loop_field(&output, "took_us") / 1_000,
+        fault::stats(&output)
+    );
+    assert!(
+        dropped > 0,
+        "the flood dropped log records\n{}",
+        output.dump()
+    );
+    assert_eq!(
+        exported + failed + dropped,
+        events,
+        "every record accounted for"
+    );
+    assert_eq!(
+        fault::stats(&output),
+        (10, 0, 0),
+        "no span lost\n{}",
+        output.dump()
+    );
+    assert_eq!(traces.spans().len(), 10);
+    // The queue (2048 records of a few hundred bytes) and a batch in flight are a few MiB; the
+    // 200 000 records held anywhere would be over 50 MiB.
+    assert!(
+        growth_kib < 32 * 1024,
+        "peak RSS grew by {growth_kib} KiB during the flood"
+    );
+}
+
+#[test]
+fn a_10_mb_log_message_is_exported_cut_to_the_limit_and_memory_stays_flat() {
+    let _serial = serial();
+    let events: u64 = 20;
+    let receiver = Receiver::start();
+    let output = fault::run(
+        App::new(LOGS_FAULT_APP)
+            .args(["big", &events.to_string()])
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
+            // The records are the subject; 200 MB of lines on stderr would only slow the test.
+            .env("TRACED_LOG_FORMAT", "none"),
+    );
+    let growth_kib = loop_field(&output, "peak_after_kib")
+        .saturating_sub(loop_field(&output, "peak_before_kib"));
+    eprintln!("{events} events of 10 MB each: peak RSS +{growth_kib} KiB");
+    let records = receiver.wait_for_logs(events as usize, Duration::from_secs(30));
+    assert_eq!(records.len() as u64, events, "{}", output.dump());
+    for record in &records {
+        let body = record.body();
+        assert_eq!(body.chars().count(), 4096, "cut to the default limit");
+        assert!(body.chars().all(|c| c == 'é'), "cut on a char boundary");
+    }
+    assert_eq!(log_stats(&output), (events, 0, 0), "{}", output.dump());
+    // 20 messages of 10 MB held anywhere would be 200 MB.
+    assert!(
+        growth_kib < 64 * 1024,
+        "peak RSS grew by {growth_kib} KiB for {events} messages of 10 MB"
+    );
+}
