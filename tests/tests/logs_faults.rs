@@ -281,7 +281,7 @@ fn a_log_flood_the_collector_cannot_take_drops_log_records_never_spans_with_memo
 }
 
 #[test]
-fn a_10_mb_log_message_is_exported_cut_to_the_limit_and_memory_stays_flat() {
+fn a_10_mb_log_message_and_field_are_exported_cut_to_the_limit_and_memory_stays_flat() {
     let _serial = serial();
     let events: u64 = 20;
     let receiver = Receiver::start();
@@ -301,6 +301,10 @@ fn a_10_mb_log_message_is_exported_cut_to_the_limit_and_memory_stays_flat() {
         let body = record.body();
         assert_eq!(body.chars().count(), 4096, "cut to the default limit");
         assert!(body.chars().all(|c| c == 'é'), "cut on a char boundary");
+        let field = record.attr("field");
+        let field = field.as_ref().and_then(|v| v.as_str()).unwrap_or_default();
+        assert_eq!(field.chars().count(), 4096, "the field is cut too");
+        assert!(field.chars().all(|c| c == 'é'), "cut on a char boundary");
     }
     assert_eq!(log_stats(&output), (events, 0, 0), "{}", output.dump());
     // 20 messages of 10 MB held anywhere would be 200 MB.

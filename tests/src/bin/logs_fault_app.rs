@@ -8,8 +8,9 @@
 //! - `logs_fault_app flood N`: `N` INFO events as fast as possible (each with a 256-byte field),
 //!   then ten root spans `flood.span`; prints how long the loop took and the peak RSS
 //!   (`VmHWM`) before and after it.
-//! - `logs_fault_app big K`: `K` events whose message is the same 10 MB string, in a root span
-//!   `big.root`; prints the peak RSS before and after (the string is made before).
+//! - `logs_fault_app big K`: `K` events whose message and field `field` are the same 10 MB
+//!   string, in a root span `big.root`; prints the peak RSS before and after (the string is
+//!   made before).
 //!
 //! Every scenario prints `traced_tests::MAIN_RETURNING` just before the shutdown starts, then
 //! the guard's counts: `fault: stats exported=… failed=… dropped=…` for the spans and
@@ -89,7 +90,7 @@ fn big(k: u64) {
     {
         let _root = Span::root("big.root").enter();
         for i in 0..k {
-            tracing::info!(i, "{message}");
+            tracing::info!(i, field = message.as_str(), "{message}");
         }
     }
     println!(
