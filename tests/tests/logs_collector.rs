@@ -149,6 +149,20 @@ fn assert_every_record_matches_its_span(receiver: &Receiver, output: &Output, co
             "{what}"
         );
         assert_eq!(record.scope_name, expected.scope_name, "{what}");
+        // The span's W3C trace flags (the low byte): sampled, and the random bit of Trace
+        // Context Level 2.
+        assert_eq!(record.record.flags & 0xff, span.span.flags & 0xff, "{what}");
+        assert_eq!(record.record.flags & 0x01, 0x01, "{what}: sampled");
+        // Logged while the span was open, on the same clock.
+        let time = record.record.time_unix_nano;
+        assert!(
+            (span.span.start_time_unix_nano..=span.span.end_time_unix_nano).contains(&time),
+            "{what}\nlogged at {time}, outside {}'s {}..={}",
+            expected.span,
+            span.span.start_time_unix_nano,
+            span.span.end_time_unix_nano
+        );
+        assert!(record.record.observed_time_unix_nano >= time, "{what}");
         assert_eq!(
             record.resource, span.resource,
             "{what}: the spans' resource"
