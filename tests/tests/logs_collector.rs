@@ -1,8 +1,8 @@
-//! Log records end to end (README, Logs): `logs_app nested` logs at every level of a root span,
-//! its child and a library's `info_span!`, and each record arrives with the ids of the span it
-//! was emitted in, its severity, its typed fields, `code.*` for a `log` crate record, the
-//! event's target as its scope and the spans' resource; each JSON line on stderr carries the
-//! ids of its record. Through a real collector (Rotel; skipped, and said so, when it is not
+//! Log records end to end (README, Logs): `logs_app nested` logs outside any span and at every
+//! level of a root span, its child and a library's `info_span!`, and each record arrives with
+//! the ids and trace flags of the span it was emitted in (none outside), its severity, its typed
+//! fields, `code.*` for a `log` crate record, the event's target as its scope and the spans'
+//! resource; each JSON line on stderr carries the ids of its record. Through a real collector (Rotel; skipped, and said so, when it is not
 //! installed, unless `TRACED_REQUIRE_COLLECTOR=1`), and straight to the receiver with gzip.
 
 use std::collections::BTreeMap;
@@ -120,7 +120,7 @@ fn assert_every_record_matches_its_span(receiver: &Receiver, output: &Output, co
     };
     assert_eq!(
         records.len(),
-        EXPECTED.len(),
+        EXPECTED.len() + 1,
         "{context}: every event is one record, and nothing else is\n{records:#?}\n{}",
         output.dump()
     );
@@ -182,6 +182,16 @@ fn assert_every_record_matches_its_span(receiver: &Receiver, output: &Output, co
             );
         }
     }
+    // Outside any span: no ids, no flags (an id of zeros is invalid, logs.proto).
+    let outside = by_key
+        .get("outside")
+        .unwrap_or_else(|| panic!("{context}: {records:#?}"));
+    assert_eq!(
+        (outside.trace_id(), outside.span_id(), outside.record.flags),
+        (String::new(), String::new(), 0),
+        "{context}: {outside:#?}"
+    );
+    assert_eq!(outside.resource, span_named("handle_order").resource);
     let root = span_named("handle_order");
     assert_eq!(
         root.resource_attr("service.name"),
@@ -215,22 +225,22 @@ fn assert_every_record_matches_its_span(receiver: &Receiver, output: &Output, co
         .into_iter()
         .filter(|l| l["target"].as_str() != Some("traced"))
         .collect();
-    assert_eq!(lines.len(), EXPECTED.len(), "{context}\n{}", output.dump());
+    assert_eq!(
+        lines.len(),
+        EXPECTED.len() + 1,
+        "{context}\n{}",
+        output.dump()
+    );
     for line in &lines {
         let key = line_key(line).unwrap_or_default();
         let record = by_key
             .get(key.as_str())
             .unwrap_or_else(|| panic!("{context}: no record for the line {line}"));
-        assert_eq!(
-            line["trace_id"].as_str(),
-            Some(record.trace_id().as_str()),
-            "{line}"
-        );
-        assert_eq!(
-            line["span_id"].as_str(),
-            Some(record.span_id().as_str()),
-            "{line}"
-        );
+        // No id on the line where the record has none (outside any span).
+        let id = |id: String| (!id.is_empty()).then_some(id);
+        let on_line = |key: &str| line[key].as_str().map(str::to_owned);
+        assert_eq!(on_line("trace_id"), id(record.trace_id()), "{line}");
+        assert_eq!(on_line("span_id"), id(record.span_id()), "{line}");
         assert_eq!(
             line["level"].as_str(),
             Some(record.severity_text()),

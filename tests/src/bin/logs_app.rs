@@ -2,7 +2,7 @@
 //! `tests/logs_filters.rs`, `tests/telemetry_loop_logs.rs`), configured by the environment
 //! (`OTEL_*`, `RUST_LOG`, `TRACED_SPAN_FILTER`):
 //!
-//! - `logs_app nested`: a root span `handle_order` → a child span `load_order` → a library's
+//! - `logs_app nested`: an event outside any span, then a root span `handle_order` → a child span `load_order` → a library's
 //!   `tracing::info_span!("library.query")`, with events at INFO, WARN and ERROR carrying typed
 //!   fields (str, i64, bool, f64) at each level, one event with a target of its own, and a
 //!   record of the `log` crate in the child. Every `tracing` event has a `scope` field naming
@@ -32,6 +32,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("nested") => {
+            tracing::info!(scope = "outside", "before any span");
             handle_order(42);
             Ok(())
         }
