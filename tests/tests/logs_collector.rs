@@ -5,7 +5,7 @@
 //! resource; each JSON line on stderr carries the ids of its record. Through a real collector (Rotel; skipped, and said so, when it is not
 //! installed, unless `TRACED_REQUIRE_COLLECTOR=1`), and straight to the receiver with gzip.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use traced_tests::{App, AttrValue, Collector, Output, ReceivedLog, ReceivedSpan, Receiver};
@@ -275,5 +275,44 @@ fn every_log_record_carries_its_spans_ids_with_gzip() {
             "{request:#?}"
         );
         assert_eq!(request.path, "/v1/logs");
+    }
+}
+
+#[test]
+fn log_records_in_a_trace_that_is_not_sampled_carry_the_ids_of_their_lines() {
+    let receiver = Receiver::start();
+    let output = App::new(LOGS_APP)
+        .args(["nested"])
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
+        .env("OTEL_TRACES_SAMPLER", "always_off")
+        .run(DEADLINE);
+    output.assert_success();
+    let records = receiver.wait_for_logs(EXPECTED.len() + 1, ARRIVAL);
+    assert_eq!(records.len(), EXPECTED.len() + 1, "{}", output.dump());
+    assert!(receiver.spans().is_empty(), "no span is sampled");
+    let by_key: BTreeMap<String, &ReceivedLog> =
+        records.iter().map(|r| (record_key(r), r)).collect();
+    // Every record logged inside the trace has the ids of the unsampled span that began it
+    // here (none inside it is recorded), and flags that say it is not sampled.
+    let in_trace: Vec<&ReceivedLog> = EXPECTED.iter().map(|e| by_key[e.key]).collect();
+    let ids: BTreeSet<(String, String)> = in_trace
+        .iter()
+        .map(|r| (r.trace_id(), r.span_id()))
+        .collect();
+    assert_eq!(ids.len(), 1, "{in_trace:#?}");
+    let (trace_id, span_id) = ids.into_iter().next().unwrap_or_default();
+    assert_eq!((trace_id.len(), span_id.len()), (32, 16), "{in_trace:#?}");
+    for record in &in_trace {
+        assert_eq!(record.record.flags & 0x01, 0, "not sampled: {record:#?}");
+    }
+    let lines: Vec<_> = output
+        .json_logs()
+        .into_iter()
+        .filter(|l| l["target"].as_str() != Some("traced"))
+        .collect();
+    assert_eq!(lines.len(), EXPECTED.len() + 1, "{}", output.dump());
+    for line in lines.iter().filter(|l| l["scope"] != "outside") {
+        assert_eq!(line["trace_id"].as_str(), Some(trace_id.as_str()), "{line}");
+        assert_eq!(line["span_id"].as_str(), Some(span_id.as_str()), "{line}");
     }
 }
