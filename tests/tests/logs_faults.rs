@@ -1,9 +1,11 @@
 //! Collector faults for log records (README, Guarantees, "Collector faults"): what the spans'
 //! fault tests prove, for the logs signal. A logs endpoint that refuses, hangs, throttles or
 //! rejects never blocks the service, delays its exit by at most the logs' export timeout plus
-//! one second, never delays span export, and every record is accounted for; a flood of logs
-//! drops log records, never spans, with memory bounded; a 10 MB message is exported cut to
-//! the limit. Each runs `logs_fault_app` as a child process.
+//! one second, and every record is accounted for; 503 is retried after its `Retry-After`, 400
+//! and a partial success are not retried; a hanging logs endpoint of its own (another origin
+//! than the spans') does not delay span export; a flood of logs drops log records, never
+//! spans, with memory bounded; a 10 MB message is exported cut to the limit. Each runs
+//! `logs_fault_app` as a child process.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -215,6 +217,30 @@ fn a_400_is_not_retried_counted_as_failed_reported_once_without_its_body() {
     assert!(
         !everything.contains("token=secret") && !everything.contains("malformed"),
         "the response body leaked into the output\n{}",
+        output.dump()
+    );
+}
+
+#[test]
+fn a_partial_success_is_logged_once_not_retried_and_its_rejected_records_count_as_failed() {
+    let _serial = serial();
+    let receiver = Receiver::start();
+    receiver.script_logs([Reply::ok().partial_success(3, "3 log records had no body")]);
+    let output = fault::run(records_app(&receiver.endpoint()));
+    std::thread::sleep(RETRY_WINDOW);
+    let requests = receiver.log_requests();
+    assert_eq!(
+        requests.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [Some(200)],
+        "exactly one request\n{}",
+        output.dump()
+    );
+    assert_eq!(requests[0].logs.len() as u64, RECORDS);
+    assert_eq!(log_stats(&output), (RECORDS - 3, 3, 0), "{}", output.dump());
+    assert_eq!(
+        warnings(&output, "3 log records had no body").len(),
+        1,
+        "logged once\n{}",
         output.dump()
     );
 }
