@@ -316,3 +316,42 @@ fn log_records_in_a_trace_that_is_not_sampled_carry_the_ids_of_their_lines() {
         assert_eq!(line["span_id"].as_str(), Some(span_id.as_str()), "{line}");
     }
 }
+
+#[test]
+fn records_logged_on_four_threads_at_once_each_arrive_once_with_their_threads_span() {
+    const THREADS: i64 = 4;
+    const EVENTS: i64 = 500;
+    let receiver = Receiver::start();
+    let output = App::new(LOGS_APP)
+        .args(["threads", &THREADS.to_string(), &EVENTS.to_string()])
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
+        // Room for every record: this is about their ids, not about a full queue.
+        .env("OTEL_BLRP_MAX_QUEUE_SIZE", "8192")
+        .env("TRACED_LOG_FORMAT", "none")
+        .run(DEADLINE);
+    output.assert_success();
+    let spans = receiver.wait_for_spans(THREADS as usize, ARRIVAL);
+    let span_of: BTreeMap<i64, (String, String)> = spans
+        .iter()
+        .filter_map(|s| {
+            let thread = s.attr("thread")?.as_i64()?;
+            Some((thread, (s.trace_id(), s.span_id())))
+        })
+        .collect();
+    assert_eq!(span_of.len(), THREADS as usize, "{spans:#?}");
+    let records = receiver.wait_for_logs((THREADS * EVENTS) as usize, ARRIVAL);
+    let mut seen = BTreeSet::new();
+    for record in &records {
+        let field = |name: &str| record.attr(name).and_then(|v| v.as_i64());
+        let (Some(thread), Some(i)) = (field("thread"), field("i")) else {
+            panic!("{record:#?}");
+        };
+        assert!(seen.insert((thread, i)), "({thread}, {i}) twice");
+        assert_eq!(
+            Some(&(record.trace_id(), record.span_id())),
+            span_of.get(&thread),
+            "record ({thread}, {i}) is not in its thread's span"
+        );
+    }
+    assert_eq!(seen.len() as i64, THREADS * EVENTS, "{}", output.dump());
+}

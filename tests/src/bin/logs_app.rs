@@ -7,6 +7,8 @@
 //!   fields (str, i64, bool, f64) at each level, one event with a target of its own, and a
 //!   record of the `log` crate in the child. Every `tracing` event has a `scope` field naming
 //!   where it was emitted; the `log` record's message is [`LOG_CRATE_MESSAGE`].
+//! - `logs_app threads T N`: `T` threads at once, each in a root span `worker` (argument
+//!   `thread`) logging `N` events with fields `thread` and `i`.
 //! - `logs_app idle MS`: one span `idle.work` with an event in it, then `MS` of nothing.
 //! - `logs_app reload`: four phases, each a root span `phase` (field `phase`) holding an INFO, a
 //!   WARN and a DEBUG event, a `log` crate INFO record and a library `info_span!` and
@@ -40,6 +42,19 @@ fn main() -> anyhow::Result<()> {
             let ms: u64 = args.get(1).map_or(Ok(1_000), |ms| ms.parse())?;
             idle_work();
             std::thread::sleep(Duration::from_millis(ms));
+            Ok(())
+        }
+        Some("threads") => {
+            let threads: i64 = args.get(1).map_or(Ok(4), |n| n.parse())?;
+            let events: i64 = args.get(2).map_or(Ok(500), |n| n.parse())?;
+            let workers: Vec<_> = (0..threads)
+                .map(|thread| std::thread::spawn(move || worker(thread, events)))
+                .collect();
+            for worker in workers {
+                worker
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("a worker panicked"))?;
+            }
             Ok(())
         }
         Some("reload") => {
@@ -91,6 +106,13 @@ fn load_order(order: i64) {
     }
     tracing::info!(target: "billing::orders", scope = "targeted", order, "with its own target");
     tracing::error!(scope = "child.error", order, "load failed");
+}
+
+#[root_span]
+fn worker(thread: i64, events: i64) {
+    for i in 0..events {
+        tracing::info!(thread, i, "event");
+    }
 }
 
 #[root_span]
