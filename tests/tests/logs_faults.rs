@@ -4,8 +4,8 @@
 //! one second, and every record is accounted for; 503 is retried after its `Retry-After`, 400
 //! and a partial success are not retried; a hanging logs endpoint of its own (another origin
 //! than the spans') does not delay span export; a flood of logs drops log records, never
-//! spans, with memory bounded; a 10 MB message is exported cut to the limit. Each runs
-//! `logs_fault_app` as a child process.
+//! spans, with memory bounded, and its drops are reported by a few lines; a 10 MB message is
+//! exported cut to the limit. Each runs `logs_fault_app` as a child process.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -303,6 +303,66 @@ fn a_log_flood_the_collector_cannot_take_drops_log_records_never_spans_with_memo
     assert!(
         growth_kib < 32 * 1024,
         "peak RSS grew by {growth_kib} KiB during the flood"
+    );
+}
+
+#[test]
+fn log_drops_are_reported_by_a_few_lines_and_the_total_at_shutdown_never_one_per_record() {
+    let _serial = serial();
+    // With the JSON lines on, so the reports can be read: fewer events than the flood above.
+    let events: u64 = 30_000;
+    let slow_logs = Receiver::start();
+    slow_logs.set_delay(Some(Duration::from_millis(500)));
+    let traces = Receiver::start();
+    let output = fault::run(
+        App::new(LOGS_FAULT_APP)
+            .args(["flood", &events.to_string()])
+            .env(
+                "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+                format!("{}/v1/logs", slow_logs.endpoint()),
+            )
+            .env(
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                traces.traces_endpoint(),
+            )
+            .env("OTEL_BLRP_EXPORT_TIMEOUT", EXPORT_TIMEOUT_MS.to_string()),
+    );
+    let (_, _, dropped) = log_stats(&output);
+    assert!(
+        dropped > 0,
+        "the flood dropped log records\n{}",
+        output.dump()
+    );
+    let reports = warnings(&output, "OTEL_BLRP_MAX_QUEUE_SIZE");
+    let summaries: Vec<_> = warnings(&output, "log export")
+        .into_iter()
+        .filter(|l| {
+            l["message"]
+                .as_str()
+                .is_some_and(|m| !m.contains("failed:"))
+        })
+        .collect();
+    eprintln!(
+        "{dropped} log records dropped, reported by {} queue-full lines and {} shutdown lines",
+        reports.len(),
+        summaries.len()
+    );
+    // One queue-full line per reporting interval (10 s, far longer than this run), and one at
+    // shutdown if the logs' export thread gets to it before the exit...
+    assert!(
+        (1..=2).contains(&reports.len()),
+        "{} reports\n{reports:#?}",
+        reports.len()
+    );
+    let reported: u64 = reports.iter().filter_map(|r| r["dropped"].as_u64()).sum();
+    assert!(reported > 0 && reported <= dropped, "{reports:#?}");
+    // ...and the shutdown line, with the total.
+    assert_eq!(summaries.len(), 1, "{summaries:#?}\n{}", output.dump());
+    assert_eq!(
+        summaries[0]["dropped"].as_u64(),
+        Some(dropped),
+        "{}",
+        summaries[0]
     );
 }
 
