@@ -3,7 +3,8 @@
 //! rejects never blocks the service, delays its exit by at most the logs' export timeout plus
 //! one second, and every record is accounted for; 503 is retried after its `Retry-After`, 400
 //! and a partial success are not retried; a hanging logs endpoint of its own (another origin
-//! than the spans') does not delay span export; a flood of logs drops log records, never
+//! than the spans') does not delay span export, and one at the spans' origin that throttles
+//! delays it by at most one logs batch timeout; a flood of logs drops log records, never
 //! spans, with memory bounded, and its drops are reported by a few lines; a 10 MB message is
 //! exported cut to the limit. Each runs `logs_fault_app` as a child process.
 
@@ -151,6 +152,50 @@ fn a_hanging_logs_endpoint_does_not_delay_span_export() {
         "shutdown took {:?}",
         output.shutdown()
     );
+}
+
+#[test]
+fn a_logs_retry_after_at_the_spans_origin_delays_span_export_by_at_most_one_logs_batch_timeout() {
+    let _serial = serial();
+    // One collector for both signals, throttling the logs only, for far longer than a batch
+    // may wait: `Retry-After` pauses every request to the origin, spans' included, but never
+    // past what the throttled logs batch had left of its export timeout.
+    let receiver = Receiver::start();
+    receiver.script_logs([Reply::status(503).retry_after("30")]);
+    let logs_timeout_ms: u64 = 2_000;
+    let schedule_delay_ms: u64 = 200;
+    let output = fault::run(
+        App::new(LOGS_FAULT_APP)
+            .args(["records", &RECORDS.to_string(), "5000"])
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
+            .env(
+                "OTEL_EXPORTER_OTLP_LOGS_TIMEOUT",
+                logs_timeout_ms.to_string(),
+            )
+            .env("OTEL_BLRP_SCHEDULE_DELAY", "50")
+            .env("OTEL_BSP_SCHEDULE_DELAY", schedule_delay_ms.to_string()),
+    );
+    let loop_done = output
+        .stdout
+        .iter()
+        .find(|l| l.text == "fault: loop done")
+        .unwrap_or_else(|| panic!("no loop line\n{}", output.dump()))
+        .at;
+    let traces = receiver.requests();
+    let first = traces
+        .first()
+        .unwrap_or_else(|| panic!("no span arrived\n{}", output.dump()));
+    let waited = first.received_at.saturating_duration_since(loop_done);
+    eprintln!(
+        "logs throttled at the spans' origin (Retry-After: 30, logs timeout {logs_timeout_ms} ms): \
+         the spans arrived {waited:?} after they ended"
+    );
+    assert!(
+        waited < Duration::from_millis(logs_timeout_ms + schedule_delay_ms + 1_000),
+        "spans arrived {waited:?} after they ended\n{}",
+        output.dump()
+    );
+    assert_eq!(fault::stats(&output), (4, 0, 0), "{}", output.dump());
 }
 
 #[test]
