@@ -2,19 +2,20 @@
 //! `tests/logs_filters.rs`, `tests/telemetry_loop_logs.rs`), configured by the environment
 //! (`OTEL_*`, `RUST_LOG`, `TRACED_SPAN_FILTER`):
 //!
-//! - `logs_app nested`: an event outside any span, then a root span `handle_order` → a child span `load_order` → a library's
-//!   `tracing::info_span!("library.query")`, with events at INFO, WARN and ERROR carrying typed
-//!   fields (str, i64, bool, f64) at each level, one event with a target of its own, and a
-//!   record of the `log` crate in the child. Every `tracing` event has a `scope` field naming
-//!   where it was emitted; the `log` record's message is [`LOG_CRATE_MESSAGE`].
+//! - `logs_app nested`: an event outside any span, then a root span `handle_order` → a child
+//!   span `load_order` → a library's `tracing::info_span!("library.query")`, with events at
+//!   INFO, WARN and ERROR carrying typed fields (str, i64, bool, f64) at each level, one event
+//!   with a target of its own, and a record of the `log` crate (target `legacy::db`) in the
+//!   child. Every `tracing` event has a `scope` field naming where it was emitted; the `log`
+//!   record's message is [`LOG_CRATE_MESSAGE`].
 //! - `logs_app threads T N`: `T` threads at once, each in a root span `worker` (argument
 //!   `thread`) logging `N` events with fields `thread` and `i`.
-//! - `logs_app idle MS`: one span `idle.work` with an event in it, then `MS` of nothing.
+//! - `logs_app idle MS`: one span `idle_work` with an event in it, then `MS` of nothing.
 //! - `logs_app reload`: four phases, each a root span `phase` (field `phase`) holding an INFO, a
 //!   WARN and a DEBUG event, a `log` crate INFO record and a library `info_span!` and
 //!   `debug_span!`. Between phases it changes the filters with `traced::set_log_filter` /
 //!   `traced::set_span_filter` and prints (stdout) what each call returned: after phase 1 both
-//!   to `warn`; after phase 2 a bad log directive; after phase 3 both to `debug`.
+//!   to `warn`; after phase 2 a bad directive for each; after phase 3 both to `debug`.
 //!
 //! Every scenario prints `traced_tests::MAIN_RETURNING` just before `main` returns.
 
@@ -91,7 +92,7 @@ fn load_order(order: i64) {
         ratio = 1.5,
         "loading"
     );
-    log::info!("{LOG_CRATE_MESSAGE}");
+    log::info!(target: "legacy::db", "{LOG_CRATE_MESSAGE}");
     {
         let query = tracing::info_span!("library.query", db = "orders");
         let _entered = query.enter();
