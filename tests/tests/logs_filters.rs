@@ -1,6 +1,7 @@
 //! The two filters (README, Logs, Filters): `RUST_LOG` selects log events (JSON lines and log
 //! records) and nothing else, `TRACED_SPAN_FILTER` selects library spans; both can change
-//! while the service runs, and a bad directive is an error that changes nothing.
+//! while the service runs, and a bad directive is an error that changes nothing. An event in a
+//! library span the span filter leaves out belongs to the enclosing span.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -163,4 +164,42 @@ fn both_filters_change_mid_run_and_a_bad_directive_changes_nothing() {
         .collect();
     assert_eq!(phases, BTreeSet::from([1, 2, 3, 4]));
     assert_eq!(spans.len(), 4 + library_spans.len(), "{spans:#?}");
+}
+
+#[test]
+fn an_event_in_a_library_span_the_span_filter_leaves_out_carries_the_enclosing_spans_ids() {
+    let receiver = Receiver::start();
+    let output = App::new(LOGS_APP)
+        .args(["nested"])
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
+        .env("TRACED_SPAN_FILTER", "warn")
+        .run(DEADLINE);
+    output.assert_success();
+    let spans = receiver.wait_for_spans(2, ARRIVAL);
+    let names: BTreeSet<&str> = spans.iter().map(|s| s.name()).collect();
+    assert_eq!(
+        names,
+        BTreeSet::from(["handle_order", "load_order"]),
+        "the library's info_span! is left out\n{}",
+        output.dump()
+    );
+    let load = spans.iter().find(|s| s.name() == "load_order").unwrap();
+    let records = receiver.wait_for_logs(8, ARRIVAL);
+    let library = records
+        .iter()
+        .find(|r| {
+            r.attr("scope").and_then(|v| v.as_str().map(str::to_owned)) == Some("library".into())
+        })
+        .unwrap_or_else(|| panic!("{records:#?}"));
+    assert_eq!(
+        (library.trace_id(), library.span_id()),
+        (load.trace_id(), load.span_id()),
+        "{library:#?}"
+    );
+    let line = &output.logs_where("scope", "library")[0];
+    assert_eq!(
+        line["span_id"].as_str(),
+        Some(load.span_id().as_str()),
+        "{line}"
+    );
 }
