@@ -360,3 +360,46 @@ fn records_logged_on_four_threads_at_once_each_arrive_once_with_their_threads_sp
     }
     assert_eq!(seen.len() as i64, THREADS * EVENTS, "{}", output.dump());
 }
+
+#[test]
+fn records_logged_across_awaits_on_a_multi_thread_runtime_carry_their_spans_ids() {
+    let receiver = Receiver::start();
+    let output = App::new(LOGS_APP)
+        .args(["async"])
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
+        .run(DEADLINE);
+    output.assert_success();
+    let spans = receiver.wait_for_spans(2, ARRIVAL);
+    let records = receiver.wait_for_logs(5, ARRIVAL);
+    assert_eq!(records.len(), 5, "{records:#?}\n{}", output.dump());
+    let ids_of = |name: &str| {
+        let span = spans
+            .iter()
+            .find(|s| s.name() == name)
+            .unwrap_or_else(|| panic!("no span {name}: {spans:#?}"));
+        (span.trace_id(), span.span_id())
+    };
+    for (scope, span) in [
+        ("async.root", "async_order"),
+        ("async.root.after", "async_order"),
+        ("async.child", "async_load"),
+        ("async.spawned", "async_load"),
+        ("async.child.after", "async_load"),
+    ] {
+        let record = records
+            .iter()
+            .find(|r| r.attr("scope") == Some(AttrValue::Str(scope.into())))
+            .unwrap_or_else(|| panic!("no record {scope}: {records:#?}"));
+        assert_eq!(
+            (record.trace_id(), record.span_id()),
+            ids_of(span),
+            "{scope} is not in {span}: {record:#?}"
+        );
+        let line = &output.logs_where("scope", scope)[0];
+        assert_eq!(
+            line["span_id"].as_str(),
+            Some(record.span_id().as_str()),
+            "{line}"
+        );
+    }
+}

@@ -8,6 +8,9 @@
 //!   with a target of its own, and a record of the `log` crate (target `legacy::db`) in the
 //!   child. Every `tracing` event has a `scope` field naming where it was emitted; the `log`
 //!   record's message is [`LOG_CRATE_MESSAGE`].
+//! - `logs_app async`: a root `async_order` and its child `async_load` on a multi-thread tokio
+//!   runtime, logging before and after awaits (a sleep, yields) and in a task spawned with
+//!   `traced::spawn`; `scope` fields as in `nested`.
 //! - `logs_app threads T N`: `T` threads at once, each in a root span `worker` (argument
 //!   `thread`) logging `N` events with fields `thread` and `i`.
 //! - `logs_app idle MS`: one span `idle_work` with an event in it, then `MS` of nothing.
@@ -56,6 +59,14 @@ fn main() -> anyhow::Result<()> {
                     .join()
                     .map_err(|_| anyhow::anyhow!("a worker panicked"))?;
             }
+            Ok(())
+        }
+        Some("async") => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            runtime.block_on(async_order(7));
             Ok(())
         }
         Some("reload") => {
@@ -107,6 +118,26 @@ fn load_order(order: i64) {
     }
     tracing::info!(target: "billing::orders", scope = "targeted", order, "with its own target");
     tracing::error!(scope = "child.error", order, "load failed");
+}
+
+#[root_span(kind = server)]
+async fn async_order(order: i64) {
+    tracing::info!(scope = "async.root", "received");
+    async_load(order).await;
+    tokio::task::yield_now().await;
+    tracing::warn!(scope = "async.root.after", "answered");
+}
+
+#[child_span]
+async fn async_load(order: i64) {
+    tracing::info!(scope = "async.child", "loading");
+    tokio::time::sleep(Duration::from_millis(2)).await;
+    let spawned = traced::spawn(async move {
+        tokio::task::yield_now().await;
+        tracing::info!(scope = "async.spawned", order, "in a spawned task");
+    });
+    let _ = spawned.await;
+    tracing::error!(scope = "async.child.after", order, "loaded");
 }
 
 #[root_span]
