@@ -1,9 +1,12 @@
 //! Log records end to end (README, Logs): `logs_app nested` logs outside any span and at every
 //! level of a root span, its child and a library's `info_span!`, and each record arrives with
-//! the ids and trace flags of the span it was emitted in (none outside), its severity, its typed
-//! fields, `code.*` for a `log` crate record, the event's target as its scope and the spans'
-//! resource; each JSON line on stderr carries the ids of its record. Through a real collector (Rotel; skipped, and said so, when it is not
-//! installed, unless `TRACED_REQUIRE_COLLECTOR=1`), and straight to the receiver with gzip.
+//! the ids and trace flags of the span it was emitted in (none outside), its severity, its
+//! typed fields, `code.*` for a `log` crate record, the event's target as its scope and the
+//! spans' resource; each JSON line on stderr carries the ids of its record. Through a real
+//! collector (Rotel; skipped, and said so, when it is not installed, unless
+//! `TRACED_REQUIRE_COLLECTOR=1`), and straight to the receiver with gzip. Then the same ids in
+//! a trace that is not sampled, across awaits on a multi-thread runtime, and from four threads
+//! logging at once.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
