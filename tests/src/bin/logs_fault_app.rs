@@ -8,6 +8,8 @@
 //! - `logs_fault_app flood N`: `N` INFO events as fast as possible (each with a 256-byte field),
 //!   then ten root spans `flood.span`; prints how long the loop took and the peak RSS
 //!   (`VmHWM`) before and after it.
+//! - `logs_fault_app wide N`: `N` INFO events (field `i`) whose message and field `text` are
+//!   4000 characters each, in a root span `wide.root`.
 //! - `logs_fault_app big K`: `K` events whose message and field `field` are the same 10 MB
 //!   string, in a root span `big.root`; prints the peak RSS before and after (the string is
 //!   made before).
@@ -36,6 +38,7 @@ fn main() -> anyhow::Result<()> {
         Some("records") => records(number(1, 100)?, number(2, 0)?),
         Some("flood") => flood(number(1, 100_000)?),
         Some("big") => big(number(1, 50)?),
+        Some("wide") => wide(number(1, 3_000)?),
         other => anyhow::bail!("unknown scenario {other:?}"),
     }
     println!("{MAIN_RETURNING}");
@@ -82,6 +85,14 @@ fn flood(n: u64) {
         took.as_micros(),
         peak_rss_kib()
     );
+}
+
+fn wide(n: u64) {
+    let text = "w".repeat(4_000);
+    let _root = Span::root("wide.root").enter();
+    for i in 0..n {
+        tracing::info!(i, text = text.as_str(), "{text}");
+    }
 }
 
 fn big(k: u64) {
