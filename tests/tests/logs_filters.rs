@@ -121,6 +121,14 @@ fn both_filters_change_mid_run_and_a_bad_directive_changes_nothing() {
     let exported: BTreeSet<_> = records.iter().map(record_id).collect();
     assert_eq!(exported, expected(&events), "records\n{}", output.dump());
     assert_eq!(records.len(), events.len(), "each once: {records:#?}");
+    let debug = records
+        .iter()
+        .find(|r| r.body() == "debug event")
+        .unwrap_or_else(|| panic!("{records:#?}"));
+    assert_eq!(
+        (debug.severity_number(), debug.severity_text()),
+        (5, "DEBUG")
+    );
     let printed: BTreeSet<(i64, String)> = app_lines(&output)
         .iter()
         .map(|l| {
