@@ -1,7 +1,9 @@
 //! Nothing lost on a clean exit, for log records (README, Guarantees, "Collector faults"):
 //! 10 000 records logged just before `main` returns, with a queue that holds them all
 //! (`OTEL_BLRP_MAX_QUEUE_SIZE`; the default 2048 drops part of a burst this fast, by design,
-//! as the spans' queue does), all arrive once each: the flush at exit drains the queue.
+//! as the spans' queue does), all arrive once each: the flush at exit drains the queue. A
+//! panic that ends `main` still delivers its record (an exception, in the span it unwound)
+//! and the span.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -10,6 +12,7 @@ use traced_tests::fault::{self, field};
 use traced_tests::{App, Receiver};
 
 const LOGS_FAULT_APP: &str = env!("CARGO_BIN_EXE_logs_fault_app");
+const LOGS_APP: &str = env!("CARGO_BIN_EXE_logs_app");
 const RECORDS: u64 = 10_000;
 
 #[test]
@@ -37,4 +40,52 @@ fn ten_thousand_records_logged_just_before_main_returns_all_arrive() {
         .filter_map(|r| r.attr("i").and_then(|v| v.as_i64()))
         .collect();
     assert_eq!(indexes, (0..RECORDS as i64).collect(), "each index once");
+}
+
+#[test]
+fn a_panic_that_ends_main_delivers_its_exception_record_and_its_span() {
+    let receiver = Receiver::start();
+    let output = App::new(LOGS_APP)
+        .args(["panic"])
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
+        .run(Duration::from_secs(60));
+    assert_eq!(output.status.code(), Some(101), "{}", output.dump());
+    let spans = receiver.wait_for_spans(1, Duration::from_secs(30));
+    let crash = spans
+        .iter()
+        .find(|s| s.name() == "crash")
+        .unwrap_or_else(|| panic!("{spans:#?}\n{}", output.dump()));
+    let records = receiver.wait_for_logs(2, Duration::from_secs(30));
+    assert_eq!(records.len(), 2, "the event and the panic\n{records:#?}");
+    let panic = records
+        .iter()
+        .find(|r| r.event_name() == "exception")
+        .unwrap_or_else(|| panic!("no exception record: {records:#?}"));
+    assert_eq!(panic.body(), "panicked: kaboom 3");
+    assert_eq!(panic.scope_name, "traced::panic");
+    assert!(panic.severity_number() >= 17, "at least ERROR: {panic:#?}");
+    assert_eq!(
+        (panic.trace_id(), panic.span_id()),
+        (crash.trace_id(), crash.span_id()),
+        "in the span it unwound"
+    );
+    let text = |key: &str| panic.attr(key).and_then(|v| v.as_str().map(str::to_owned));
+    assert_eq!(text("exception.type").as_deref(), Some("panic"));
+    assert_eq!(text("exception.message").as_deref(), Some("kaboom 3"));
+    assert!(
+        text("code.file.path").is_some_and(|f| f.ends_with("logs_app.rs")),
+        "{panic:#?}"
+    );
+    // The JSON line, among the default panic message's plain lines.
+    let line: serde_json::Value = output
+        .stderr
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(&l.text).ok())
+        .find(|l| l["target"] == "traced::panic")
+        .unwrap_or_else(|| panic!("no panic line\n{}", output.dump()));
+    assert_eq!(
+        line["span_id"].as_str(),
+        Some(crash.span_id().as_str()),
+        "{line}"
+    );
 }

@@ -15,6 +15,7 @@
 //! - `logs_app threads T N`: `T` threads at once, each in a root span `worker` (argument
 //!   `thread`) logging `N` events with fields `thread` and `i`.
 //! - `logs_app idle MS`: one span `idle_work` with an event in it, then `MS` of nothing.
+//! - `logs_app panic`: a root span `crash` logs, then panics with `kaboom 3`, which ends `main`.
 //! - `logs_app reload`: four phases, each a root span `phase` (field `phase`) holding an INFO, a
 //!   WARN and a DEBUG event, a `log` crate INFO record and a library `info_span!` and
 //!   `debug_span!`. Between phases it changes the filters with `traced::set_log_filter` /
@@ -68,6 +69,10 @@ fn main() -> anyhow::Result<()> {
                 .enable_all()
                 .build()?;
             runtime.block_on(async_order(7));
+            Ok(())
+        }
+        Some("panic") => {
+            crash(3);
             Ok(())
         }
         Some("reload") => {
@@ -139,6 +144,12 @@ async fn async_load(order: i64) {
     });
     let _ = spawned.await;
     tracing::error!(scope = "async.child.after", order, "loaded");
+}
+
+#[root_span]
+fn crash(code: i64) {
+    tracing::info!(scope = "crash", "about to crash");
+    panic!("kaboom {code}");
 }
 
 #[root_span]
