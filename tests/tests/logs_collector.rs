@@ -188,6 +188,24 @@ fn assert_every_record_matches_its_span(receiver: &Receiver, output: &Output, co
             );
         }
     }
+    // Values other than integers, floats, booleans and strings: their `Debug` (`?`) or
+    // `Display` (`%`) text.
+    let targeted = by_key["targeted"];
+    assert_eq!(
+        targeted.attr("order"),
+        Some(AttrValue::Int(42)),
+        "{context}"
+    );
+    assert_eq!(
+        targeted.attr("pair"),
+        Some(AttrValue::Str("(1, \"a\")".into())),
+        "{context}"
+    );
+    assert_eq!(
+        targeted.attr("shown"),
+        Some(AttrValue::Str("127.0.0.1".into())),
+        "{context}"
+    );
     // Outside any span: no ids, no flags (an id of zeros is invalid, logs.proto).
     let outside = by_key
         .get("outside")
