@@ -6,9 +6,9 @@
 //! - `logs_app nested`: an event outside any span, then a root span `handle_order` → a child
 //!   span `load_order` → a library's `tracing::info_span!("library.query")`, with events at
 //!   INFO, WARN and ERROR carrying typed fields (str, i64, bool, f64) at each level, one event
-//!   with a target of its own (and a `?` and a `%` field), and a record of the `log` crate (target `legacy::db`) in the
-//!   child. Every `tracing` event has a `scope` field naming where it was emitted; the `log`
-//!   record's message is [`LOG_CRATE_MESSAGE`].
+//!   with a target of its own (and a `?` and a `%` field), and a record of the `log` crate
+//!   (target `legacy::db`) in the child. Every `tracing` event has a `scope` field naming where
+//!   it was emitted; the `log` record's message is [`LOG_CRATE_MESSAGE`].
 //! - `logs_app async`: a root `async_order` and its child `async_load` on a multi-thread tokio
 //!   runtime, logging before and after awaits (a sleep, yields) and in a task spawned with
 //!   `traced::spawn`; `scope` fields as in `nested`.
