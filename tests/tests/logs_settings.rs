@@ -1,7 +1,8 @@
 //! The logs signal's export settings (README, Logs; OpenTelemetry, "OTLP Exporter
 //! Configuration"): a signal-specific variable (`OTEL_EXPORTER_OTLP_LOGS_*`) wins over the
 //! general one for log requests and leaves trace requests alone; a traces-only endpoint, or
-//! `OTEL_LOGS_EXPORTER=none`, exports no log record (the JSON lines stay).
+//! `OTEL_LOGS_EXPORTER=none`, exports no log record (the JSON lines stay); so does
+//! `OTEL_SDK_DISABLED=true`.
 
 use std::time::Duration;
 
@@ -117,4 +118,25 @@ fn a_traces_only_endpoint_or_otel_logs_exporter_none_exports_no_log_record() {
         "{}",
         output.dump()
     );
+}
+
+#[test]
+fn otel_sdk_disabled_stops_log_records_and_keeps_the_json_lines() {
+    let receiver = Receiver::start();
+    let output = App::new(LOGS_APP)
+        .args(["nested"])
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
+        .env("OTEL_SDK_DISABLED", "true")
+        .run(DEADLINE);
+    output.assert_success();
+    assert!(
+        receiver.all_requests().is_empty(),
+        "{:#?}",
+        receiver.all_requests()
+    );
+    // The lines are the logs' console exporter: still there, without ids (no span is made).
+    let line = output.logs_where("scope", "child").pop();
+    let line = line.unwrap_or_else(|| panic!("no line\n{}", output.dump()));
+    assert_eq!(line["message"], "loading", "{line}");
+    assert!(line.get("trace_id").is_none(), "{line}");
 }
