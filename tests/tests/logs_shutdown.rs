@@ -3,7 +3,7 @@
 //! (`OTEL_BLRP_MAX_QUEUE_SIZE`; the default 2048 drops part of a burst this fast, by design,
 //! as the spans' queue does), all arrive once each: the flush at exit drains the queue. A
 //! panic that ends `main` still delivers its record (an exception, in the span it unwound)
-//! and the span.
+//! and the span. A record logged after the shutdown is counted as dropped; its line is printed.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -87,5 +87,30 @@ fn a_panic_that_ends_main_delivers_its_exception_record_and_its_span() {
         line["span_id"].as_str(),
         Some(crash.span_id().as_str()),
         "{line}"
+    );
+}
+
+#[test]
+fn a_record_logged_after_the_shutdown_is_counted_as_dropped_and_still_printed() {
+    let receiver = Receiver::start();
+    let output = fault::run(
+        App::new(LOGS_FAULT_APP)
+            .args(["late", "10"])
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint()),
+    );
+    let counts = (
+        field(&output, "logs", "exported"),
+        field(&output, "logs", "failed"),
+        field(&output, "logs", "dropped"),
+    );
+    assert_eq!(counts, (10, 0, 1), "{}", output.dump());
+    assert_eq!(receiver.logs().len(), 10);
+    assert_eq!(
+        output
+            .logs_where("message", "logged after the shutdown")
+            .len(),
+        1,
+        "the line does not need the pipeline\n{}",
+        output.dump()
     );
 }

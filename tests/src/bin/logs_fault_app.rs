@@ -6,6 +6,7 @@
 //! - `logs_fault_app records N [IDLE_MS]`: `N` INFO events (field `i`) inside a root span
 //!   `records.root`, then three root spans `records.span`; prints `fault: loop done`, idles
 //!   `IDLE_MS` (default 0), prints the marker and shuts down.
+//! - `logs_fault_app late N`: as `records`, then one more event after the shutdown.
 //! - `logs_fault_app flood N`: `N` INFO events as fast as possible (each with a 256-byte field),
 //!   then ten root spans `flood.span`; prints how long the loop took and the peak RSS
 //!   (`VmHWM`) before and after it.
@@ -35,8 +36,9 @@ fn main() -> anyhow::Result<()> {
             .map_err(|_| anyhow::anyhow!("argument {i}: {:?} is not a number", args.get(i)))
     };
     let mut guard = traced::init(traced::Config::new().service_name("logs-fault-app"));
-    match args.first().map(String::as_str) {
-        Some("records") => records(number(1, 100)?, number(2, 0)?),
+    let scenario = args.first().map(String::as_str);
+    match scenario {
+        Some("records" | "late") => records(number(1, 100)?, number(2, 0)?),
         Some("flood") => flood(number(1, 100_000)?),
         Some("big") => big(number(1, 50)?),
         Some("wide") => wide(number(1, 3_000)?),
@@ -44,6 +46,9 @@ fn main() -> anyhow::Result<()> {
     }
     println!("{MAIN_RETURNING}");
     guard.shutdown();
+    if scenario == Some("late") {
+        tracing::info!("logged after the shutdown");
+    }
     let stats = guard.stats();
     println!(
         "fault: stats exported={} failed={} dropped={}",
