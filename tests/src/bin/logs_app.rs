@@ -1,7 +1,7 @@
 //! The `#[traced_service]` binary the logs tests run (`tests/logs_collector.rs`,
 //! `tests/logs_concurrency.rs`, `tests/logs_filters.rs`, `tests/logs_limits.rs`,
-//! `tests/logs_settings.rs`, `tests/logs_shutdown.rs`, `tests/telemetry_loop_logs.rs`), configured by the environment (`OTEL_*`, `RUST_LOG`,
-//! `TRACED_SPAN_FILTER`):
+//! `tests/logs_settings.rs`, `tests/logs_shutdown.rs`, `tests/telemetry_loop_logs.rs`),
+//! configured by the environment (`OTEL_*`, `RUST_LOG`, `TRACED_SPAN_FILTER`):
 //!
 //! - `logs_app nested`: an event outside any span, then a root span `handle_order` → a child
 //!   span `load_order` → a library's `tracing::info_span!("library.query")`, with events at
