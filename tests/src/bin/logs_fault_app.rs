@@ -1,12 +1,14 @@
 //! The binary the log-record fault, overload, shutdown and split tests run
-//! (`tests/logs_faults.rs`, `tests/logs_overload.rs`, `tests/logs_shutdown.rs`,
-//! `tests/logs_split.rs`), configured by the environment (`OTEL_*`, `RUST_LOG`) and initialised
+//! (`tests/logs_faults.rs`, `tests/logs_flush.rs`, `tests/logs_overload.rs`,
+//! `tests/logs_shutdown.rs`, `tests/logs_split.rs`), configured by the environment (`OTEL_*`, `RUST_LOG`) and initialised
 //! with `traced::init` rather than `#[traced_service]`, because it prints the guard's counts
 //! after the shutdown:
 //!
 //! - `logs_fault_app records N [IDLE_MS]`: `N` INFO events (field `i`) inside a root span
 //!   `records.root`, then three root spans `records.span`; prints `fault: loop done`, idles
 //!   `IDLE_MS` (default 0), prints the marker and shuts down.
+//! - `logs_fault_app flush N`: as `records`, then `traced::flush(10 s)`; prints
+//!   `fault: flushed <what it returned>`.
 //! - `logs_fault_app late N`: as `records`, then one more event after the shutdown.
 //! - `logs_fault_app flood N`: `N` INFO events as fast as possible (each with a 256-byte field),
 //!   then ten root spans `flood.span`; prints how long the loop took and the peak RSS
@@ -43,6 +45,11 @@ fn main() -> anyhow::Result<()> {
         Some("flood") => flood(number(1, 100_000)?),
         Some("big") => big(number(1, 50)?),
         Some("wide") => wide(number(1, 3_000)?),
+        Some("flush") => {
+            records(number(1, 100)?, 0);
+            let flushed = traced::flush(Duration::from_secs(10));
+            println!("fault: flushed {flushed:?}");
+        }
         other => anyhow::bail!("unknown scenario {other:?}"),
     }
     println!("{MAIN_RETURNING}");
