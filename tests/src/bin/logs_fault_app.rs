@@ -1,8 +1,8 @@
-//! The binary the log-record fault, overload, shutdown and split tests run
+//! The binary the log-record fault, flush, overload, shutdown and split tests run
 //! (`tests/logs_faults.rs`, `tests/logs_flush.rs`, `tests/logs_overload.rs`,
-//! `tests/logs_shutdown.rs`, `tests/logs_split.rs`), configured by the environment (`OTEL_*`, `RUST_LOG`) and initialised
-//! with `traced::init` rather than `#[traced_service]`, because it prints the guard's counts
-//! after the shutdown:
+//! `tests/logs_shutdown.rs`, `tests/logs_split.rs`), configured by the environment (`OTEL_*`,
+//! `RUST_LOG`) and initialised with `traced::init` rather than `#[traced_service]`, because it
+//! prints the guard's counts after the shutdown:
 //!
 //! - `logs_fault_app records N [IDLE_MS]`: `N` INFO events (field `i`) inside a root span
 //!   `records.root`, then three root spans `records.span`; prints `fault: loop done`, idles
