@@ -67,14 +67,24 @@ fn rust_log_error_keeps_a_library_span_and_drops_its_info_events_from_lines_and_
     assert_eq!(receiver.logs().len(), 1);
 }
 
-/// A record's or a span's phase and what it is: (`phase`, `message` / span name).
+/// What a record of `reload` is: (its `phase` field, its message), or for the `log` crate
+/// record, which has no field, (the phase its message names, `log record`).
 fn record_id(record: &ReceivedLog) -> (i64, String) {
-    let body = record.body();
-    match record.attr("phase").and_then(|v| v.as_i64()) {
-        Some(phase) => (phase, body),
+    phase_and_message(record.attr("phase").and_then(|v| v.as_i64()), record.body())
+}
+
+/// See [`record_id`]; the same for a JSON line.
+fn line_id(line: &serde_json::Value) -> (i64, String) {
+    let message = line["message"].as_str().unwrap_or_default().to_owned();
+    phase_and_message(line["phase"].as_i64(), message)
+}
+
+fn phase_and_message(phase: Option<i64>, message: String) -> (i64, String) {
+    match phase {
+        Some(phase) => (phase, message),
         // The `log` crate record: "log record in phase N".
         None => {
-            let phase = body.rsplit(' ').next().and_then(|n| n.parse().ok());
+            let phase = message.rsplit(' ').next().and_then(|n| n.parse().ok());
             (phase.unwrap_or(-1), "log record".to_owned())
         }
     }
@@ -129,19 +139,7 @@ fn both_filters_change_mid_run_and_a_bad_directive_changes_nothing() {
         (debug.severity_number(), debug.severity_text()),
         (5, "DEBUG")
     );
-    let printed: BTreeSet<(i64, String)> = app_lines(&output)
-        .iter()
-        .map(|l| {
-            let message = l["message"].as_str().unwrap_or_default();
-            match l["phase"].as_i64() {
-                Some(phase) => (phase, message.to_owned()),
-                None => {
-                    let phase = message.rsplit(' ').next().and_then(|n| n.parse().ok());
-                    (phase.unwrap_or(-1), "log record".to_owned())
-                }
-            }
-        })
-        .collect();
+    let printed: BTreeSet<(i64, String)> = app_lines(&output).iter().map(line_id).collect();
     assert_eq!(
         printed,
         exported,
