@@ -367,3 +367,36 @@ fn capture_with(
     tracing::subscriber::with_default(subscriber, || tracing::info!("x-ray"));
     captured.only_line()
 }
+
+#[test]
+fn the_stderr_layer_follows_the_settings() {
+    let settings = |pairs: &[(&str, &str)]| {
+        let lookup = |name: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        };
+        crate::Config::new()
+            .resolve(
+                &lookup,
+                &crate::resource::Machine::empty(),
+                crate::config::ServiceDefaults::default(),
+            )
+            .settings
+    };
+    let layer = format!("{:?}", stderr_layer(&settings(&[])));
+    assert!(
+        layer.contains("span_fields: false") && layer.contains("xray: false"),
+        "{layer}"
+    );
+    let on = [
+        ("TRACED_LOG_SPAN_FIELDS", "true"),
+        ("TRACED_LOG_XRAY", "true"),
+    ];
+    let layer = format!("{:?}", stderr_layer(&settings(&on)));
+    assert!(
+        layer.contains("span_fields: true") && layer.contains("xray: true"),
+        "{layer}"
+    );
+}
