@@ -85,15 +85,30 @@ fn main() {
 
 /// `log`: traced's JSON line on stderr for one `tracing` event inside a span (run it with
 /// stderr sent to `/dev/null`). `log-otlp`: the same line and the event's OTLP log record (to
-/// an endpoint that need not answer: only the logging thread is measured). Instructions per
-/// event = inclusive count of `span_cost::log_event` / iterations.
+/// an endpoint that need not answer: only the logging thread is measured). `log-span-fields`:
+/// the `log` line with `TRACED_LOG_SPAN_FIELDS` on, inside two nested spans with three
+/// attributes between them (`tenant` and `region` on the outer one, `step` on the inner one),
+/// all copied onto the line. `log-xray`: the `log` line with `TRACED_LOG_XRAY` on. Instructions
+/// per event = inclusive count of `span_cost::log_event` / iterations.
 fn run_logs(iterations: u64, mode: &str) {
     let mut config = traced_config().install_logging(true);
-    if mode == "log-otlp" {
-        config = config.otlp_endpoint("http://127.0.0.1:9/v1/traces");
+    match mode {
+        "log-otlp" => config = config.otlp_endpoint("http://127.0.0.1:9/v1/traces"),
+        "log-span-fields" => config = config.log_span_fields(true),
+        "log-xray" => config = config.log_xray(true),
+        _ => {}
     }
     let mut guard = traced::init(config);
-    let _root = traced::Span::root("logging").enter();
+    let spans = if mode == "log-span-fields" {
+        let root = traced::Span::root("logging")
+            .attr("tenant", "acme")
+            .attr("region", "eu-west-1")
+            .enter();
+        let child = traced::Span::child("step").attr("step", 3_i64).enter();
+        (root, Some(child))
+    } else {
+        (traced::Span::root("logging").enter(), None)
+    };
     for burst in (0..iterations).step_by(64) {
         for i in burst..(burst + 64).min(iterations) {
             let (id, label, flag) = args(i);
@@ -101,7 +116,9 @@ fn run_logs(iterations: u64, mode: &str) {
         }
         std::thread::sleep(std::time::Duration::from_micros(500));
     }
-    drop(_root);
+    let (root, child) = spans;
+    drop(child);
+    drop(root);
     guard.shutdown();
 }
 

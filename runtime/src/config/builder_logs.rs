@@ -153,7 +153,10 @@ impl Config {
     }
 
     /// Adds the attributes of the spans current on the thread to each log line and log record
-    /// (`TRACED_LOG_SPAN_FIELDS`, default false).
+    /// (`TRACED_LOG_SPAN_FIELDS`, default false): the nearest span's value of a key wins, the
+    /// event's own fields win over all of them, the line's own keys (`message`, `level`,
+    /// `trace_id`, …) are never written by a span, `code.*` attributes are not copied, and a
+    /// trace that is not sampled has none (its spans record no attributes).
     ///
     /// ```
     /// let config = traced::Config::new().log_span_fields(true);

@@ -75,6 +75,13 @@ impl Settings {
             &self.logs.exporters,
             self.logs.otlp.as_ref(),
         );
+        // Listed only when on: both are opt-in changes to every line.
+        if self.logs.span_fields {
+            line.push_str(" logs.span_fields=true");
+        }
+        if self.logs.xray {
+            line.push_str(" logs.xray=true");
+        }
         line
     }
 }
@@ -283,6 +290,25 @@ mod tests {
         assert!(line.ends_with(" logs.exporter=none"), "{line}");
         let env = [("OTEL_LOGS_EXPORTER", "console")];
         assert!(summary(&env, Config::new()).ends_with(" logs.exporter=console"));
+    }
+
+    #[test]
+    fn span_fields_and_xray_are_listed_only_when_on() {
+        let line = summary(&[], Config::new());
+        assert!(
+            !line.contains("span_fields") && !line.contains("xray"),
+            "{line}"
+        );
+        let line = summary(&[("TRACED_LOG_XRAY", "true")], Config::new());
+        assert!(
+            line.ends_with(" logs.exporter=none logs.xray=true"),
+            "{line}"
+        );
+        let line = summary(&[], Config::new().log_span_fields(true).log_xray(true));
+        assert!(
+            line.ends_with(" logs.exporter=none logs.span_fields=true logs.xray=true"),
+            "{line}"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::w3c::{Baggage, SpanContext};
 
 use super::clock;
 use super::ids::{SpanId, TraceId};
-use super::record::Status;
+use super::record::{FLAG_SAMPLED, Status};
 use super::stack;
 use super::value::{AttrValue, SpanValue};
 
@@ -85,6 +85,34 @@ pub(crate) fn current_ids() -> Option<(u128, u64)> {
 /// Trace id, span id and W3C trace flags of this thread's current span, for a log record.
 pub(crate) fn current_log_context() -> Option<(u128, u64, u8)> {
     stack::with_current(|frame| (frame.trace_id, frame.span_id, frame.flags))
+}
+
+/// Visits the attributes of the spans current on this thread, nearest first (the current
+/// span's, then its enclosing span's, …), for log lines and records that carry them. Only the
+/// spans of the current span's trace are visited (a root span entered inside another trace
+/// starts afresh), and nothing when that trace is not sampled: an unsampled span records no
+/// attributes. A key may be visited more than once (an enclosing span may set it too); the
+/// caller keeps the first.
+///
+/// `f` runs while the stack is borrowed (and, for a span shared between threads, while its
+/// record is locked): it must be the caller's own formatting, never user code. The values are
+/// already engine values, so nothing of the user's is needed to read them.
+pub(crate) fn visit_span_attrs(mut f: impl FnMut(&Cow<'static, str>, &AttrValue)) {
+    let mut trace = None;
+    stack::visit_nearest_first(|frame| {
+        match trace {
+            None if frame.flags & FLAG_SAMPLED == 0 => return false,
+            None => trace = Some(frame.trace_id),
+            Some(trace_id) if trace_id != frame.trace_id => return false,
+            Some(_) => {}
+        }
+        frame.with_record(|record, _| {
+            for (key, value) in &record.attrs {
+                f(key, value);
+            }
+        });
+        true
+    });
 }
 
 /// The current span as a W3C context, and the baggage in scope, for propagation.

@@ -38,7 +38,9 @@ pub(crate) use begin::Parent;
 pub use builder::Span;
 #[cfg(any(feature = "axum", feature = "reqwest"))]
 pub(crate) use current::set_current_error;
-pub(crate) use current::{current_context, current_ids, current_log_context, record_exception};
+pub(crate) use current::{
+    current_context, current_ids, current_log_context, record_exception, visit_span_attrs,
+};
 pub use current::{current_span_id, current_trace_id, record};
 pub use guard::SpanGuard;
 pub use ids::{SpanId, TraceId};

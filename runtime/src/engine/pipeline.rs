@@ -310,6 +310,16 @@ pub(crate) fn current() -> Option<&'static Pipeline> {
     unsafe { ptr.as_ref() }
 }
 
+/// Held by whoever replaces the global pipeline for a while (a `traced::testing` capture, a
+/// test of the crate), so that one replacement at a time is in place in the process.
+#[cfg(feature = "testing")]
+pub(crate) fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Makes `pipeline` current and returns the one it replaces (for `traced::testing`, which
 /// puts the previous one back when a capture ends).
 #[cfg(feature = "testing")]

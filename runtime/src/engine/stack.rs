@@ -197,6 +197,21 @@ pub(super) fn with_current<R>(f: impl FnOnce(&mut Frame) -> R) -> Option<R> {
         .flatten()
 }
 
+/// Runs `f` on the frames of this thread's stack, the current one first, until it returns
+/// false. `f` must not run user code.
+pub(super) fn visit_nearest_first(mut f: impl FnMut(&mut Frame) -> bool) {
+    let _ = STACK.try_with(|stack| {
+        let Ok(mut entries) = stack.entries.try_borrow_mut() else {
+            return;
+        };
+        for entry in entries.iter_mut().rev() {
+            if !f(entry.frame()) {
+                break;
+            }
+        }
+    });
+}
+
 /// Runs `f` on the innermost frame of span `span_id`, wherever it is on this thread's stack.
 /// `f` must not run user code.
 pub(super) fn with_span<R>(span_id: u64, f: impl FnOnce(&mut Frame) -> R) -> Option<R> {

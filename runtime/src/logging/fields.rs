@@ -6,11 +6,11 @@ use std::fmt::{self, Write as _};
 
 use tracing::field::{Field, Visit};
 
-use super::line::{write_fmt, write_str};
+use super::line::{XRAY_KEY, write_f64, write_fmt, write_str};
 
 /// Keys of the line itself. A field with one of these names is written as `field.<name>`, so
 /// an event can neither overwrite nor spoof them (JSON parsers keep the last duplicate).
-const RESERVED: [&str; 8] = [
+pub(super) const RESERVED: [&str; 9] = [
     "timestamp",
     "level",
     "service",
@@ -19,6 +19,7 @@ const RESERVED: [&str; 8] = [
     "trace_id",
     "span_id",
     "exception",
+    XRAY_KEY,
 ];
 
 /// Sources of an error appended to its message at most; a cycle cannot loop forever.
@@ -218,21 +219,7 @@ wide!(i128 => i64, u128 => u64);
 
 impl Typed for f64 {
     fn write(&self, out: &mut Vec<u8>) {
-        if self.is_finite() {
-            let _ = serde_json::to_writer(&mut *out, self);
-        } else {
-            // JSON has no NaN or infinity; serde_json would write `null` and lose the value.
-            write_str(
-                out,
-                if self.is_nan() {
-                    "NaN"
-                } else if *self > 0.0 {
-                    "inf"
-                } else {
-                    "-inf"
-                },
-            );
-        }
+        write_f64(out, *self);
     }
     fn display(&self) -> &dyn fmt::Display {
         self

@@ -8,7 +8,9 @@
 use tracing::Event;
 
 use super::fields::{Exception, FieldVisitor, MessageVisitor};
-use super::line::{Header, write_hex, write_str};
+use super::line::{Header, XRAY_KEY, write_f64, write_hex, write_str};
+use super::span_fields::{self, Seen};
+use crate::engine::AttrValue;
 
 /// Strings reused from line to line (the layer keeps one per thread), so formatting a value
 /// or an error allocates nothing once they have grown.
@@ -17,6 +19,8 @@ pub(super) struct Scratch {
     /// A Debug or Display value on its way to being escaped.
     text: String,
     exception: Exception,
+    /// The span fields' keys written so far.
+    seen: Seen,
 }
 
 impl Scratch {
@@ -24,6 +28,7 @@ impl Scratch {
         Self {
             text: String::new(),
             exception: Exception::new(),
+            seen: Seen::new(),
         }
     }
 
@@ -56,7 +61,11 @@ pub(super) fn render(
 
     // Two passes over the fields, because tracing's macros record `message` last while the
     // line puts it first; a pass that ignores a field costs a name comparison.
-    let Scratch { text, exception } = scratch;
+    let Scratch {
+        text,
+        exception,
+        seen,
+    } = scratch;
     let mut message = MessageVisitor {
         out: &mut *out,
         text: &mut *text,
@@ -73,6 +82,14 @@ pub(super) fn render(
         is_log: header.is_log,
         is_error: header.level == "ERROR",
     });
+    if header.span_fields && header.ids.is_some() {
+        span_fields::for_each(seen, event.metadata().fields(), |key, value| {
+            out.push(b',');
+            write_str(out, key);
+            out.push(b':');
+            write_value(out, value);
+        });
+    }
 
     if let Some((trace_id, span_id)) = header.ids {
         out.extend_from_slice(b",\"trace_id\":\"");
@@ -80,6 +97,9 @@ pub(super) fn render(
         out.extend_from_slice(b"\",\"span_id\":\"");
         write_hex(out, u128::from(span_id), 16);
         out.push(b'"');
+        if header.xray {
+            write_xray(out, trace_id, span_id);
+        }
     }
     if exception.has_kind || exception.has_message {
         out.extend_from_slice(b",\"exception\":{\"type\":");
@@ -98,6 +118,36 @@ pub(super) fn render(
         out.push(b'}');
     }
     out.extend_from_slice(b"}\n");
+}
+
+/// `,"AWS-XRAY-TRACE-ID":"1-{8 hex}-{24 hex}@{span id}"`: the W3C trace id in X-Ray's form (its
+/// first 32 bits, which X-Ray reads as the epoch time of the trace's start, then the other 96;
+/// X-Ray accepts any value there since it took W3C ids) and the span id, the field CloudWatch
+/// Logs uses to link a line to its X-Ray trace.
+fn write_xray(out: &mut Vec<u8>, trace_id: u128, span_id: u64) {
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(XRAY_KEY.as_bytes());
+    out.extend_from_slice(b"\":\"1-");
+    write_hex(out, trace_id >> 96, 8);
+    out.push(b'-');
+    write_hex(out, trace_id, 24);
+    out.push(b'@');
+    write_hex(out, u128::from(span_id), 16);
+    out.push(b'"');
+}
+
+/// A span attribute's value with its JSON type.
+fn write_value(out: &mut Vec<u8>, value: &AttrValue) {
+    match value {
+        AttrValue::Bool(true) => out.extend_from_slice(b"true"),
+        AttrValue::Bool(false) => out.extend_from_slice(b"false"),
+        // Writing an integer into a Vec cannot fail.
+        AttrValue::I64(i) => {
+            let _ = serde_json::to_writer(&mut *out, i);
+        }
+        AttrValue::F64(f) => write_f64(out, *f),
+        AttrValue::Str(s) => write_str(out, s),
+    }
 }
 
 /// `"service":"<name>",` for [`Header::service`].

@@ -12,6 +12,7 @@ use tracing_subscriber::layer::{Context, Layer};
 
 use super::json::{self, Scratch};
 use super::line::Header;
+use super::span_fields::Seen;
 use super::{pretty, record, time};
 use crate::config::LogFormat;
 
@@ -24,6 +25,8 @@ const MAX_RETAINED: usize = 64 * 1024;
 struct Buffers {
     line: Vec<u8>,
     scratch: Scratch,
+    /// The pretty line's span field keys (the JSON line keeps its own in `scratch`).
+    seen: Seen,
 }
 
 impl Buffers {
@@ -31,6 +34,7 @@ impl Buffers {
         Self {
             line: Vec::new(),
             scratch: Scratch::new(),
+            seen: Seen::new(),
         }
     }
 }
@@ -67,6 +71,10 @@ pub(crate) struct EventLayer<M> {
     make_writer: M,
     /// The engine's current ids; a plain fn so tests can pin them without a span engine.
     current_ids: fn() -> Option<(u128, u64)>,
+    /// `TRACED_LOG_SPAN_FIELDS`: lines and records carry the current spans' attributes.
+    span_fields: bool,
+    /// `TRACED_LOG_XRAY`: JSON lines inside a span carry `AWS-XRAY-TRACE-ID`.
+    xray: bool,
 }
 
 impl<M> EventLayer<M> {
@@ -81,7 +89,21 @@ impl<M> EventLayer<M> {
             service: json::service_prefix(service),
             make_writer,
             current_ids: crate::engine::current_ids,
+            span_fields: false,
+            xray: false,
         }
+    }
+
+    /// Adds the attributes of the spans current on the thread to each line and record.
+    pub(crate) fn with_span_fields(mut self, on: bool) -> Self {
+        self.span_fields = on;
+        self
+    }
+
+    /// Adds the `AWS-XRAY-TRACE-ID` field to each JSON line inside a span.
+    pub(crate) fn with_xray(mut self, on: bool) -> Self {
+        self.xray = on;
+        self
     }
 
     #[cfg(test)]
@@ -95,6 +117,8 @@ impl<M> fmt::Debug for EventLayer<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EventLayer")
             .field("style", &self.style)
+            .field("span_fields", &self.span_fields)
+            .field("xray", &self.xray)
             .finish_non_exhaustive()
     }
 }
@@ -129,7 +153,7 @@ where
             && record::exported_target(metadata.target())
             && !crate::engine::is_internal_thread()
         {
-            record::capture(pipeline, event, metadata, is_log);
+            record::capture(pipeline, event, metadata, is_log, self.span_fields);
         }
     }
 }
@@ -156,10 +180,14 @@ where
             target: metadata.target(),
             is_log,
             ids: (self.current_ids)(),
+            span_fields: self.span_fields,
+            xray: self.xray,
         };
         match style {
             Style::Json => json::render(&mut buffers.line, &mut buffers.scratch, &header, event),
-            Style::Pretty { ansi } => pretty::render(&mut buffers.line, &header, ansi, event),
+            Style::Pretty { ansi } => {
+                pretty::render(&mut buffers.line, &mut buffers.seen, &header, ansi, event);
+            }
         }
         // One write on a locked writer, so lines of concurrent threads never interleave. A
         // failed write (stderr closed) is dropped: logging must never take the service down.

@@ -14,7 +14,15 @@ pub(super) struct Header<'a> {
     /// The event came from the `log` bridge: its `log.*` fields are metadata, not data.
     pub(super) is_log: bool,
     pub(super) ids: Option<(u128, u64)>,
+    /// `TRACED_LOG_SPAN_FIELDS`: the attributes of the current spans follow the event's fields.
+    pub(super) span_fields: bool,
+    /// `TRACED_LOG_XRAY`: the JSON line carries [`XRAY_KEY`] inside a span.
+    pub(super) xray: bool,
 }
+
+/// The key of the current trace in AWS X-Ray's form, which CloudWatch Logs reads to link a
+/// line to its trace.
+pub(super) const XRAY_KEY: &str = "AWS-XRAY-TRACE-ID";
 
 /// Writes the low `digits` (at most 32) nibbles of `value` as lowercase hex, leading zeros
 /// included: the form OpenTelemetry's "Trace Context in non-OTLP Log Formats" gives `trace_id`
@@ -30,6 +38,21 @@ pub(super) fn write_hex(out: &mut Vec<u8>, value: u128, digits: usize) {
         rest >>= 4;
     }
     out.extend_from_slice(text);
+}
+
+/// Writes a float as a JSON number; JSON has no NaN or infinity (serde_json would write `null`
+/// and lose the value), so those are written as the strings `NaN`, `inf` and `-inf`.
+pub(super) fn write_f64(out: &mut Vec<u8>, value: f64) {
+    if value.is_finite() {
+        // A finite float always serialises, and writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, &value);
+    } else if value.is_nan() {
+        write_str(out, "NaN");
+    } else if value > 0.0 {
+        write_str(out, "inf");
+    } else {
+        write_str(out, "-inf");
+    }
 }
 
 /// Writes a JSON string.

@@ -14,6 +14,7 @@ mod line;
 mod panic;
 mod pretty;
 mod record;
+mod span_fields;
 mod time;
 
 #[cfg(test)]
@@ -45,6 +46,8 @@ pub(crate) fn stderr_layer(settings: &Settings) -> EventLayer<StderrWriter> {
         StderrWriter,
         ansi,
     )
+    .with_span_fields(settings.logs.span_fields)
+    .with_xray(settings.logs.xray)
 }
 
 /// Sends `log` records to the global subscriber, as events with their own target. `max_level`

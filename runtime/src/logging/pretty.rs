@@ -15,12 +15,20 @@ use tracing::Event;
 use tracing::field::{Field, Visit};
 
 use super::line::{Header, write_hex};
+use super::span_fields::{self, Seen};
+use crate::engine::AttrValue;
 
 const DIM: &str = "\x1b[2m";
 const RESET: &str = "\x1b[0m";
 
 /// Renders `event` as one human-readable line (with its `\n`) into `out`.
-pub(super) fn render(out: &mut Vec<u8>, header: &Header<'_>, ansi: bool, event: &Event<'_>) {
+pub(super) fn render(
+    out: &mut Vec<u8>,
+    seen: &mut Seen,
+    header: &Header<'_>,
+    ansi: bool,
+    event: &Event<'_>,
+) {
     let mut line = Sanitize(out);
     let (dim, reset) = if ansi { (DIM, RESET) } else { ("", "") };
     let colour = match header.level {
@@ -55,6 +63,18 @@ pub(super) fn render(out: &mut Vec<u8>, header: &Header<'_>, ansi: bool, event: 
         message: false,
         is_log: header.is_log,
     });
+    if header.span_fields && header.ids.is_some() {
+        span_fields::for_each(seen, event.metadata().fields(), |key, value| {
+            let mut out = Sanitize(&mut *line.0);
+            let _ = match value {
+                // Quoted, as the event's string fields.
+                AttrValue::Str(text) => write!(out, " {key}={:?}", text.as_str()),
+                AttrValue::Bool(b) => write!(out, " {key}={b}"),
+                AttrValue::I64(i) => write!(out, " {key}={i}"),
+                AttrValue::F64(f) => write!(out, " {key}={f}"),
+            };
+        });
+    }
 
     if let Some((trace_id, span_id)) = header.ids {
         line.0.extend_from_slice(b" trace_id=");

@@ -15,7 +15,7 @@ use std::fmt;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Metadata};
 
-use super::{EXCEPTION_TARGET, PANIC_TARGET};
+use super::{EXCEPTION_TARGET, PANIC_TARGET, span_fields};
 use crate::engine::clock;
 use crate::engine::format::write_bounded;
 use crate::engine::log_record::{LogRecord, Severity};
@@ -40,12 +40,14 @@ pub(super) fn exported_target(target: &str) -> bool {
 }
 
 /// Builds `event`'s log record and hands it to `pipeline`'s logs queue. `metadata` is the
-/// event's, or the `log` record's when it was bridged (`is_log`).
+/// event's, or the `log` record's when it was bridged (`is_log`). With `span_fields`, the
+/// attributes of the current spans follow the event's fields (see `span_fields`).
 pub(super) fn capture(
     pipeline: &Pipeline,
     event: &Event<'_>,
     metadata: &Metadata<'_>,
     is_log: bool,
+    span_fields: bool,
 ) {
     let Some(logs) = pipeline.logs() else {
         return;
@@ -85,6 +87,13 @@ pub(super) fn capture(
     event.record(&mut visitor);
     if visitor.fatal {
         record.severity = Severity::FATAL;
+    }
+    if span_fields && record.span_id != 0 {
+        span_fields::add_to_record(
+            &mut record,
+            limits.attribute_value_length,
+            limits.attribute_count,
+        );
     }
     pipeline.submit_log(record);
 }

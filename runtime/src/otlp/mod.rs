@@ -29,7 +29,7 @@ mod request_tests;
 #[cfg(test)]
 mod scoped_tests;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 #[cfg(test)]
 mod traces_tests;
 

@@ -144,7 +144,7 @@ pub(super) fn scope_logs(request: ExportLogsServiceRequest) -> Vec<(String, Vec<
 }
 
 /// The one log record of `record`, written alone.
-pub(super) fn logged(record: &LogRecord, anchor: &Anchor) -> ProtoLogRecord {
+pub(crate) fn logged(record: &LogRecord, anchor: &Anchor) -> ProtoLogRecord {
     let [(scope, records)] =
         <[_; 1]>::try_from(scope_logs(write_logs(std::slice::from_ref(record), anchor)))
             .expect("one scope");

@@ -114,8 +114,7 @@ impl Capture {
     /// assert_eq!(spans.named("login").attr("user"), Some(&Value::from("mar")));
     /// ```
     pub fn with_limits(limits: Limits) -> Capture {
-        static SERIAL: Mutex<()> = Mutex::new(());
-        let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let serial = pipeline::exclusive();
         // The hook is what tells spans the message of a panic unwinding through them, as
         // `#[traced_service]` would; it chains to the hook in place and installs only once.
         crate::logging::install_panic_hook();

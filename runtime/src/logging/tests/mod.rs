@@ -13,6 +13,7 @@ use super::*;
 use crate::config::LogFormat;
 
 mod lines;
+mod span_fields;
 mod stack;
 
 const TRACE_ID: u128 = 0x0af7_6519_16cd_43dd_8448_eb21_1c80_319c;
