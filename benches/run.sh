@@ -6,6 +6,7 @@
 #   QUICK=1 benches/run.sh                             # --warm-up-time 1 --measurement-time 3, W4 3 s
 #   W4_SECONDS=10 OTLP_SECONDS=5 benches/run.sh -- ... # extra arguments go to criterion
 #   OTLP_CPU_SECONDS=5 OTLP_CPU_ROUNDS=3 benches/run.sh  # otlp_cpu's window and rounds
+#   LOGS_CPU_SECONDS=5 LOGS_CPU_ROUNDS=3 benches/run.sh  # logs_cpu's window and rounds
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,7 @@ if [[ -n "${QUICK:-}" ]]; then
     W4_SECONDS=${W4_SECONDS:-3}
     OTLP_SECONDS=${OTLP_SECONDS:-3}
     OTLP_CPU_SECONDS=${OTLP_CPU_SECONDS:-3}
+    LOGS_CPU_SECONDS=${LOGS_CPU_SECONDS:-3}
 fi
 [[ "${1:-}" == "--" ]] && shift
 CRITERION_ARGS+=("$@")
@@ -23,6 +25,8 @@ W4_SECONDS=${W4_SECONDS:-10}
 OTLP_SECONDS=${OTLP_SECONDS:-5}
 OTLP_CPU_SECONDS=${OTLP_CPU_SECONDS:-5}
 OTLP_CPU_ROUNDS=${OTLP_CPU_ROUNDS:-3}
+LOGS_CPU_SECONDS=${LOGS_CPU_SECONDS:-5}
+LOGS_CPU_ROUNDS=${LOGS_CPU_ROUNDS:-3}
 
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)
 LOG=$(mktemp -d)
@@ -111,6 +115,26 @@ for compression in none gzip; do
         CPU_ROWS+=("    $(grep '^INVALID' "$LOG/otlp_cpu_$compression.txt")|OTLP CPU $compression|-|-")
     fi
 done
+
+# Whole-process CPU per log record exported to a receiver that counts them (another process),
+# traced and the SDK's appender in turn, without compression; ns per record, not per span.
+echo "== logs_cpu" >&2
+cargo run -q --release -j "$JOBS" -p traced-benches --bin logs_cpu -- \
+    --seconds "$LOGS_CPU_SECONDS" --rounds "$LOGS_CPU_ROUNDS" | tee "$LOG/logs_cpu.txt" >&2
+while read -r _ candidate _ ns app off_app received wrong; do
+    label="traced (TRACED_LOG_FORMAT=none)"
+    [[ $candidate == sdk ]] && label="appender-tracing + SDK batch + otlp"
+    ids="yes"
+    [[ $wrong != 0 ]] && ids="no ($wrong wrong)"
+    CPU_ROWS+=("$label|logs CPU /record|$ns|$received %")
+    CPU_ROWS+=("    application thread / other threads|logs CPU /record|$app / $off_app|-")
+    CPU_ROWS+=("    ids correct|logs CPU /record|$ids|-")
+done < <(grep '^LOGS_CPU ' "$LOG/logs_cpu.txt")
+ratio=$(awk '/^LOGS_CPU_RATIO / { print $3 }' "$LOG/logs_cpu.txt")
+CPU_ROWS+=("    SDK / traced (at least 4x)|logs CPU /record|${ratio}x|-")
+if grep -q '^INVALID' "$LOG/logs_cpu.txt"; then
+    CPU_ROWS+=("    $(grep '^INVALID' "$LOG/logs_cpu.txt")|logs CPU /record|-|-")
+fi
 
 echo
 printf '%-45s %-20s %12s %12s\n' candidate workload "ns/span" delivered

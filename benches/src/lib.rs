@@ -17,7 +17,10 @@ use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
 pub mod cpu;
 pub mod fastrace_code;
+pub mod log_events;
+pub mod logs_receiver;
 pub mod otel_code;
+pub mod paced;
 pub mod plain_code;
 pub mod rotel;
 pub mod thread_allocs;

@@ -101,3 +101,62 @@ pub fn child_fn_with_code(tracer: &BoxedTracer, id: u64, label: &str, flag: bool
     let _attached = Context::current_with_span(span).attach();
     std::hint::black_box((id, label, flag));
 }
+
+/// The logs benchmark's root span (`logs_cpu`), with `code.*` attributes: logs an event (the
+/// appender takes the ids from the current OpenTelemetry context), calls the child, and writes
+/// down the ids both events were logged in, for the receiver to check.
+#[inline(never)]
+pub fn root_logs(
+    tracer: &BoxedTracer,
+    id: u64,
+    label: &str,
+    flag: bool,
+    expected: &mut crate::logs_receiver::Expected,
+) {
+    let span = tracer
+        .span_builder("root_logs")
+        .with_attributes(attributes_with_code(
+            id,
+            label,
+            flag,
+            concat!(module_path!(), "::root_logs"),
+            line!(),
+        ))
+        .start(tracer);
+    let _attached = Context::current_with_span(span).attach();
+    crate::log_events::received(id, label, flag);
+    let root = current_ids();
+    let child = child_logs(tracer, id, label, flag);
+    expected.push(root, child);
+}
+
+/// The logs benchmark's child span, with `code.*` attributes: logs an event; the ids it was
+/// logged in.
+#[inline(never)]
+pub fn child_logs(tracer: &BoxedTracer, id: u64, label: &str, flag: bool) -> (u128, u64) {
+    let span = tracer
+        .span_builder("child_logs")
+        .with_attributes(attributes_with_code(
+            id,
+            label,
+            flag,
+            concat!(module_path!(), "::child_logs"),
+            line!(),
+        ))
+        .start(tracer);
+    let _attached = Context::current_with_span(span).attach();
+    crate::log_events::dispatched(id, label, flag);
+    current_ids()
+}
+
+/// Trace id and span id of the current OpenTelemetry context's span.
+fn current_ids() -> (u128, u64) {
+    Context::map_current(|cx| {
+        let span = cx.span();
+        let context = span.span_context();
+        (
+            u128::from_be_bytes(context.trace_id().to_bytes()),
+            u64::from_be_bytes(context.span_id().to_bytes()),
+        )
+    })
+}

@@ -36,7 +36,6 @@
 //! `OTEL_EXPORTER_OTLP_COMPRESSION=gzip cargo run --release -p traced-benches --bin otlp_cpu`
 
 use std::collections::BTreeMap;
-use std::hint::black_box;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -47,6 +46,7 @@ use opentelemetry_sdk::trace::{
     BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, SpanData, SpanExporter,
 };
 use traced_benches::cpu::{self, ThreadCpu};
+use traced_benches::paced::{Pacing, Round, Schedule, arg, arg_f64, median, parse_round};
 use traced_benches::rotel::Blackhole;
 use traced_benches::thread_allocs::{self, CountingAllocator};
 use traced_benches::{args, otel_code, traced_code};
@@ -54,25 +54,11 @@ use traced_benches::{args, otel_code, traced_code};
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
 
-/// Iterations (two spans each) per burst of the paced loop.
-const BURST: u64 = 64;
 const BATCH: usize = 512;
 const QUEUE: usize = 2048;
 /// The share of offered spans a candidate must deliver for its round to count.
 const VALID_SHARE: f64 = 0.99;
 const CANDIDATES: [&str; 2] = ["traced", "sdk"];
-
-fn arg(name: &str) -> Option<String> {
-    let argv: Vec<String> = std::env::args().collect();
-    argv.iter()
-        .position(|a| a == name)
-        .and_then(|i| argv.get(i + 1))
-        .cloned()
-}
-
-fn arg_f64(name: &str, default: f64) -> f64 {
-    arg(name).map_or(default, |v| v.parse().expect("a number"))
-}
 
 #[derive(Debug, Clone, Copy)]
 struct Options {
@@ -112,88 +98,6 @@ fn main() {
     match arg("--candidate") {
         Some(candidate) => run_candidate(&candidate, options),
         None => orchestrate(options),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The paced loop
-
-/// A schedule of `rate` spans per second kept from `start`: bursts of [`BURST`] iterations, each
-/// followed by a sleep until the time the spans produced so far are due.
-struct Schedule {
-    start: Instant,
-    rate: f64,
-    /// Spans offered (two per iteration).
-    produced: u64,
-    bursts: u64,
-    /// The producing thread's CPU time inside bursts, read around each one.
-    in_bursts: Duration,
-}
-
-impl Schedule {
-    fn new(rate: f64) -> Schedule {
-        Schedule {
-            start: Instant::now(),
-            rate,
-            produced: 0,
-            bursts: 0,
-            in_bursts: Duration::ZERO,
-        }
-    }
-
-    /// Runs bursts of `iteration` until `until`.
-    fn run(&mut self, until: Instant, mut iteration: impl FnMut(u64)) {
-        while Instant::now() < until {
-            let first = self.produced / 2;
-            let before = cpu::thread_cpu();
-            for i in first..first + BURST {
-                iteration(i);
-            }
-            self.in_bursts += cpu::thread_cpu() - before;
-            self.produced += 2 * BURST;
-            self.bursts += 1;
-            let due = self.start + Duration::from_secs_f64(self.produced as f64 / self.rate);
-            let now = Instant::now();
-            if due > now {
-                std::thread::sleep(due - now);
-            }
-        }
-    }
-}
-
-/// The pacing loop's own CPU per burst: the same schedule, producing nothing.
-#[derive(Debug, Clone, Copy)]
-struct Pacing {
-    /// The whole loop, sleeps and wake-ups included.
-    per_burst: Duration,
-    /// Inside bursts only (the clock reads around an empty burst).
-    in_burst: Duration,
-}
-
-impl Pacing {
-    /// Measured while no pipeline runs (before one is installed, or after it shut down), so
-    /// that what the process spends is this thread's.
-    fn measure(options: Options) -> Pacing {
-        let mut schedule = Schedule::new(options.rate);
-        let before = cpu::process_cpu();
-        schedule.run(
-            schedule.start + Duration::from_secs_f64(options.pacing),
-            |i| {
-                black_box(args(i));
-            },
-        );
-        let bursts = schedule.bursts.max(1) as u32;
-        Pacing {
-            per_burst: (cpu::process_cpu() - before) / bursts,
-            in_burst: schedule.in_bursts / bursts,
-        }
-    }
-
-    fn mean(self, other: Pacing) -> Pacing {
-        Pacing {
-            per_burst: (self.per_burst + other.per_burst) / 2,
-            in_burst: (self.in_burst + other.in_burst) / 2,
-        }
     }
 }
 
@@ -352,7 +256,7 @@ impl Snapshot {
 }
 
 fn run_candidate(candidate: &str, options: Options) {
-    let pacing_before = Pacing::measure(options);
+    let pacing_before = Pacing::measure(options.rate, options.pacing);
     let mut pipeline = match candidate {
         "traced" => traced_pipeline(),
         "sdk" => sdk_pipeline(),
@@ -376,7 +280,7 @@ fn run_candidate(candidate: &str, options: Options) {
     pipeline.shutdown();
     // Measured again once the pipeline is gone: the two estimates of the loop's cost, a few
     // seconds apart, differ by tens of nanoseconds per span on a virtual machine's timers.
-    let pacing_after = Pacing::measure(options);
+    let pacing_after = Pacing::measure(options.rate, options.pacing);
     let pacing = pacing_before.mean(pacing_after);
 
     let bursts = schedule.bursts - bursts_before;
@@ -460,28 +364,6 @@ fn run_candidate(candidate: &str, options: Options) {
 
 // ---------------------------------------------------------------------------------------------
 // The orchestrator
-
-type Round = BTreeMap<String, f64>;
-
-fn parse_round(stdout: &str) -> Option<Round> {
-    let line = stdout.lines().find(|l| l.starts_with("ROUND "))?;
-    line.split_whitespace()
-        .skip(2)
-        .map(|kv| {
-            let (k, v) = kv.split_once('=')?;
-            Some((k.to_owned(), v.parse().ok()?))
-        })
-        .collect()
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    match values.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => values[n / 2],
-        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
-    }
-}
 
 fn orchestrate(options: Options) {
     let compression =

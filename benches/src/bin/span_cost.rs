@@ -19,7 +19,15 @@
 //! `otlp-log-writer` the same for the log writer: the benchmark's four log records per
 //! iteration, a request finished every 512 records. Instructions per record = inclusive count
 //! of `span_cost::run_log_writer` / (4 × iterations).
+//!
+//! `log`, `log-otlp` and `log-otlp-only` measure one `tracing` event inside a span on the
+//! logging thread: its JSON line, its line and OTLP log record, its record alone (see
+//! `run_logs`). Instructions per event = inclusive count of `span_cost::log_event` /
+//! iterations.
 
+use std::time::{Duration, Instant};
+
+use traced_benches::rotel::Blackhole;
 use traced_benches::{args, plain_code, traced_code, traced_config};
 
 fn main() {
@@ -84,16 +92,28 @@ fn main() {
 }
 
 /// `log`: traced's JSON line on stderr for one `tracing` event inside a span (run it with
-/// stderr sent to `/dev/null`). `log-otlp`: the same line and the event's OTLP log record (to
-/// an endpoint that need not answer: only the logging thread is measured). `log-span-fields`:
-/// the `log` line with `TRACED_LOG_SPAN_FIELDS` on, inside two nested spans with three
-/// attributes between them (`tenant` and `region` on the outer one, `step` on the inner one),
-/// all copied onto the line. `log-xray`: the `log` line with `TRACED_LOG_XRAY` on. Instructions
-/// per event = inclusive count of `span_cost::log_event` / iterations.
+/// stderr sent to `/dev/null`). `log-otlp`: the same line and the event's OTLP log record,
+/// exported to Rotel (`--exporter blackhole`, another process) from a queue large enough for
+/// every record (`OTEL_BLRP_MAX_QUEUE_SIZE` 1 048 576), so each event is a record captured and
+/// queued, never one dropped at a full queue; the counts printed at the end say so.
+/// `log-otlp-only`: the record alone (`TRACED_LOG_FORMAT=none`). `log-span-fields`: the `log`
+/// line with `TRACED_LOG_SPAN_FIELDS` on, inside two nested spans with three attributes between
+/// them (`tenant` and `region` on the outer one, `step` on the inner one), all copied onto the
+/// line. `log-xray`: the `log` line with `TRACED_LOG_XRAY` on. Instructions per event =
+/// inclusive count of `span_cost::log_event` / iterations; run natively, the time inside the
+/// bursts per event is printed too (`ns/event`).
 fn run_logs(iterations: u64, mode: &str) {
+    let exports = matches!(mode, "log-otlp" | "log-otlp-only");
+    let receiver = exports.then(|| Blackhole::start().unwrap_or_else(|e| panic!("{e}")));
     let mut config = traced_config().install_logging(true);
+    if let Some(receiver) = &receiver {
+        config = config
+            .log_exporter(traced::ExporterKind::Otlp)
+            .otlp_logs_endpoint(format!("{}/v1/logs", receiver.endpoint()))
+            .log_max_queue_size(1 << 20);
+    }
     match mode {
-        "log-otlp" => config = config.otlp_endpoint("http://127.0.0.1:9/v1/traces"),
+        "log-otlp-only" => config = config.log_format(None::<traced::LogFormat>),
         "log-span-fields" => config = config.log_span_fields(true),
         "log-xray" => config = config.log_xray(true),
         _ => {}
@@ -109,17 +129,29 @@ fn run_logs(iterations: u64, mode: &str) {
     } else {
         (traced::Span::root("logging").enter(), None)
     };
+    let mut timed = Duration::ZERO;
     for burst in (0..iterations).step_by(64) {
+        let start = Instant::now();
         for i in burst..(burst + 64).min(iterations) {
             let (id, label, flag) = args(i);
             log_event(id, label, flag);
         }
-        std::thread::sleep(std::time::Duration::from_micros(500));
+        timed += start.elapsed();
+        std::thread::sleep(Duration::from_micros(500));
     }
     let (root, child) = spans;
     drop(child);
     drop(root);
     guard.shutdown();
+    let logs = guard.stats().logs;
+    println!(
+        "{iterations} events ({mode}): {:.1} ns/event in bursts; log records exported {} \
+         failed {} dropped {}",
+        timed.as_nanos() as f64 / iterations.max(1) as f64,
+        logs.exported,
+        logs.failed,
+        logs.dropped
+    );
 }
 
 /// One event with three fields, as an application logs inside a handler.
