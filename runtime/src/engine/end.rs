@@ -2,6 +2,7 @@
 //! record handed to the export queue.
 
 use super::clock;
+use super::exception;
 use super::frame::{Frame, OwnRecord, Recording, SharedEntry};
 use super::panic;
 use super::pipeline::Pipeline;
@@ -21,8 +22,7 @@ impl Drop for OwnRecord {
 impl Drop for SharedEntry {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            self.0
-                .with_record(|record, _| panic::mark_unwound(record, clock::ticks()));
+            self.0.with_record(|record, _| panic::mark_unwound(record));
         }
     }
 }
@@ -58,10 +58,20 @@ impl Frame {
 pub(super) fn finish(mut record: Recycled, pipeline: &'static Pipeline) {
     let now = clock::ticks();
     if std::thread::panicking() {
-        panic::mark_unwound(&mut record, now);
+        panic::mark_unwound(&mut record);
     } else {
         stack::span_ended_calmly();
     }
     record.end = now;
+    // A span that holds an error's record (see `exception`) emits it once the record is on
+    // its way; any other span pays this one test of a field it already has in cache.
+    let pending = if record.extra.is_some() {
+        exception::take_pending(&mut record)
+    } else {
+        None
+    };
     pipeline.submit(record);
+    if let Some((pending, ended_in_error)) = pending {
+        exception::settle(pending, ended_in_error);
+    }
 }

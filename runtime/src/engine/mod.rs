@@ -12,6 +12,7 @@ mod builder;
 pub(crate) mod clock;
 mod current;
 mod end;
+mod exception;
 pub(crate) mod format;
 mod frame;
 mod guard;
@@ -22,6 +23,7 @@ mod limits;
 pub(crate) mod log_queue;
 pub(crate) mod log_record;
 pub(crate) mod panic;
+mod pending;
 pub(crate) mod pipeline;
 pub(crate) mod pool;
 pub(crate) mod record;
@@ -38,8 +40,11 @@ pub(crate) use begin::Parent;
 pub use builder::Span;
 #[cfg(any(feature = "axum", feature = "reqwest"))]
 pub(crate) use current::set_current_error;
-pub(crate) use current::{current_context, current_ids, current_log_context, record_exception};
+pub(crate) use current::{current_context, current_ids, current_log_context};
 pub use current::{current_span_id, current_trace_id, record};
+#[cfg(feature = "testing")]
+pub(crate) use exception::span_events;
+pub(crate) use exception::{EXCEPTION_TARGET, record_exception, set_span_events};
 pub use guard::SpanGuard;
 pub use ids::{SpanId, TraceId};
 pub use in_span::InSpan;

@@ -20,7 +20,7 @@ use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::record::SpanRecord;
-use super::{clock, stack};
+use super::{clock, exception, stack};
 
 /// The exception type and message of a panic whose payload is not text, or whose message is
 /// not known to belong to the unwinding under way.
@@ -58,12 +58,16 @@ pub(crate) fn on_panic_hook(payload: &(dyn Any + Send)) {
     stack::set_panic_fresh();
     let now = clock::ticks();
     stack::with_current(|frame| {
-        frame.with_record(|record, _| record.record_exception(GENERIC, message, now))
+        frame.with_record(|record, _| {
+            record.record_exception(GENERIC, message, now, exception::span_events())
+        })
     });
 }
 
-/// Marks a span that an unwinding ends (see the module documentation for the message).
-pub(super) fn mark_unwound(record: &mut SpanRecord, now: u64) {
+/// Marks a span that an unwinding ends (see the module documentation for the message): status
+/// Error only. The panic is one exception: its record is the hook's line, and its span event
+/// (if any) is on the span where it started.
+pub(super) fn mark_unwound(record: &mut SpanRecord) {
     if record.is_error() {
         return;
     }
@@ -75,7 +79,7 @@ pub(super) fn mark_unwound(record: &mut SpanRecord, now: u64) {
                 .flatten()
         })
         .flatten();
-    record.record_exception(GENERIC, message.as_deref().unwrap_or(GENERIC), now);
+    record.set_error(message.as_deref().unwrap_or(GENERIC));
 }
 
 /// Runs a user's formatting (`Debug`, `Display`) and returns its output, or `None` if it

@@ -51,6 +51,9 @@ struct Stack {
     /// an unwinding, which only happens once the panic was caught. While it is set, spans that
     /// an unwinding ends may take the message the hook stashed (see `panic`).
     panic_fresh: Cell<bool>,
+    /// Ids that stand for the current span's while a record is emitted as if in another span
+    /// (see [`override_ids`]).
+    ids: Cell<Option<(u128, u64, u8)>>,
 }
 
 thread_local! {
@@ -58,6 +61,7 @@ thread_local! {
         Stack {
             entries: RefCell::new(Vec::new()),
             panic_fresh: Cell::new(false),
+            ids: Cell::new(None),
         }
     };
 }
@@ -195,6 +199,42 @@ pub(super) fn with_current<R>(f: impl FnOnce(&mut Frame) -> R) -> Option<R> {
         })
         .ok()
         .flatten()
+}
+
+/// Trace id, span id and trace flags of the current span of this thread, as logs see it: the
+/// ids set by [`override_ids`] while they are, else the current frame's.
+#[inline]
+pub(super) fn current_ids() -> Option<(u128, u64, u8)> {
+    STACK
+        .try_with(|stack| {
+            if let Some(ids) = stack.ids.get() {
+                return Some(ids);
+            }
+            let mut entries = stack.entries.try_borrow_mut().ok()?;
+            let frame = entries.last_mut()?.frame();
+            Some((frame.trace_id, frame.span_id, frame.flags))
+        })
+        .ok()
+        .flatten()
+}
+
+/// Makes logs on this thread see `ids` as the current span's until the returned value is
+/// dropped: for a record emitted on behalf of a span that is no longer current (an error's,
+/// see `exception`). Nothing else (children, propagation) sees them.
+pub(super) fn override_ids(ids: (u128, u64, u8)) -> IdsOverride {
+    IdsOverride(STACK.try_with(|stack| stack.ids.replace(Some(ids))).ok())
+}
+
+/// Restores the ids that were in force before [`override_ids`].
+#[must_use = "the ids stand for the current span's only until this is dropped"]
+pub(super) struct IdsOverride(Option<Option<(u128, u64, u8)>>);
+
+impl Drop for IdsOverride {
+    fn drop(&mut self) {
+        if let Some(previous) = self.0 {
+            let _ = STACK.try_with(|stack| stack.ids.set(previous));
+        }
+    }
 }
 
 /// Runs `f` on the innermost frame of span `span_id`, wherever it is on this thread's stack.

@@ -88,6 +88,9 @@ fn start(config: Config, defaults: ServiceDefaults) -> Guard {
     if settings.install_panic_hook {
         logging::install_panic_hook();
     }
+    crate::engine::set_span_events(
+        settings.logs.exception_signal == crate::config::ExceptionSignal::LogsAndSpanEvent,
+    );
     // Before the disabled check: `OTEL_SDK_DISABLED` has no effect on propagators
     // (OpenTelemetry SDK environment variables, General SDK Configuration).
     crate::w3c::set_propagators(settings.propagators);
