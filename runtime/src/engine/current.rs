@@ -85,6 +85,14 @@ pub(crate) fn current_log_context() -> Option<(u128, u64, u8)> {
     stack::current_ids()
 }
 
+/// Runs `f` with logs on this thread seeing `ids` (trace id, span id, trace flags) as the
+/// current span's (`None`: no span is): a log line emitted later on behalf of the span it
+/// belongs to.
+pub(crate) fn as_if_current<R>(ids: Option<(u128, u64, u8)>, f: impl FnOnce() -> R) -> R {
+    let _ids = stack::override_ids(ids);
+    f()
+}
+
 /// The current span as a W3C context, and the baggage in scope, for propagation.
 pub(crate) fn current_context() -> (Option<SpanContext>, Option<Arc<Baggage>>) {
     stack::with_current(|frame| (frame.context(), frame.baggage.clone())).unwrap_or_default()

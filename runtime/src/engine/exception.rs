@@ -182,7 +182,7 @@ fn unsampled(exception_type: &'static str, message: &str) {
 
 /// Emits the record as a `tracing` event, as if in the span that returned the error.
 fn emit(pending: &PendingException, fate: Fate) {
-    let _ids = stack::override_ids((pending.trace_id, pending.span_id, pending.flags));
+    let _ids = stack::override_ids(Some((pending.trace_id, pending.span_id, pending.flags)));
     let (exception_type, message) = (pending.exception_type, pending.message.as_str());
     match fate {
         Fate::Handled => tracing::event!(

@@ -16,6 +16,7 @@ mod exception;
 pub(crate) mod format;
 mod frame;
 mod guard;
+pub(crate) mod held;
 mod ids;
 mod in_span;
 mod internal;
@@ -40,7 +41,7 @@ pub(crate) use begin::Parent;
 pub use builder::Span;
 #[cfg(any(feature = "axum", feature = "reqwest"))]
 pub(crate) use current::set_current_error;
-pub(crate) use current::{current_context, current_ids, current_log_context};
+pub(crate) use current::{as_if_current, current_context, current_ids, current_log_context};
 pub use current::{current_span_id, current_trace_id, record};
 #[cfg(feature = "testing")]
 pub(crate) use exception::span_events;

@@ -51,9 +51,9 @@ struct Stack {
     /// an unwinding, which only happens once the panic was caught. While it is set, spans that
     /// an unwinding ends may take the message the hook stashed (see `panic`).
     panic_fresh: Cell<bool>,
-    /// Ids that stand for the current span's while a record is emitted as if in another span
-    /// (see [`override_ids`]).
-    ids: Cell<Option<(u128, u64, u8)>>,
+    /// Ids that stand for the current span's (`Some(None)`: no span) while a record is emitted
+    /// as if in another span (see [`override_ids`]).
+    ids: Cell<Option<Ids>>,
 }
 
 thread_local! {
@@ -208,7 +208,7 @@ pub(super) fn current_ids() -> Option<(u128, u64, u8)> {
     STACK
         .try_with(|stack| {
             if let Some(ids) = stack.ids.get() {
-                return Some(ids);
+                return ids;
             }
             let mut entries = stack.entries.try_borrow_mut().ok()?;
             let frame = entries.last_mut()?.frame();
@@ -221,13 +221,16 @@ pub(super) fn current_ids() -> Option<(u128, u64, u8)> {
 /// Makes logs on this thread see `ids` as the current span's until the returned value is
 /// dropped: for a record emitted on behalf of a span that is no longer current (an error's,
 /// see `exception`). Nothing else (children, propagation) sees them.
-pub(super) fn override_ids(ids: (u128, u64, u8)) -> IdsOverride {
+pub(super) fn override_ids(ids: Ids) -> IdsOverride {
     IdsOverride(STACK.try_with(|stack| stack.ids.replace(Some(ids))).ok())
 }
 
+/// Trace id, span id and trace flags of a span, `None` for no span.
+pub(super) type Ids = Option<(u128, u64, u8)>;
+
 /// Restores the ids that were in force before [`override_ids`].
 #[must_use = "the ids stand for the current span's only until this is dropped"]
-pub(super) struct IdsOverride(Option<Option<(u128, u64, u8)>>);
+pub(super) struct IdsOverride(Option<Option<Ids>>);
 
 impl Drop for IdsOverride {
     fn drop(&mut self) {
@@ -299,11 +302,13 @@ fn report_evicted(evicted: Vec<Entry>) {
 }
 
 /// A span is entered: outside an unwinding, that means any panic seen before was caught, so
-/// its message no longer belongs to spans that end now.
+/// its message no longer belongs to spans that end now, and a panic line held back for it is
+/// released.
 #[inline(always)]
 fn calm(stack: &Stack) {
     if stack.panic_fresh.get() && !std::thread::panicking() {
         stack.panic_fresh.set(false);
+        super::held::release();
     }
 }
 
@@ -315,11 +320,12 @@ pub(super) fn set_panic_fresh() {
 /// A sampled span ended outside an unwinding: as [`calm`], for the spans on the stack below it.
 #[inline]
 pub(super) fn span_ended_calmly() {
-    let _ = STACK.try_with(|stack| {
-        if stack.panic_fresh.get() {
-            stack.panic_fresh.set(false);
-        }
-    });
+    let fresh = STACK
+        .try_with(|stack| stack.panic_fresh.replace(false))
+        .unwrap_or(false);
+    if fresh {
+        super::held::release();
+    }
 }
 
 /// Whether the stashed panic message belongs to the unwinding under way (see `Stack`).

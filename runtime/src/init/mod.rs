@@ -55,6 +55,7 @@ pub fn init(config: Config) -> Guard {
 }
 
 pub(crate) fn service_start(defaults: ServiceDefaults) -> ServiceGuard {
+    logging::mark_service_main();
     ServiceGuard {
         _guard: start(Config::new(), defaults),
     }
@@ -418,4 +419,12 @@ impl Drop for Guard {
 #[must_use]
 pub struct ServiceGuard {
     _guard: Guard,
+}
+
+impl Drop for ServiceGuard {
+    /// Before shutdown, so that it is exported: the line of a panic on `main`'s thread, held
+    /// back until now (see `logging::panic`), at FATAL when the panic is ending `main`.
+    fn drop(&mut self) {
+        logging::release_panic_line(std::thread::panicking());
+    }
 }

@@ -27,7 +27,7 @@ use tracing_subscriber::EnvFilter;
 use crate::config::Settings;
 
 use layer::{EventLayer, StderrWriter};
-pub(crate) use panic::install_panic_hook;
+pub(crate) use panic::{install_panic_hook, mark_service_main, release as release_panic_line};
 
 /// Target of the panic line; kept enabled whatever `RUST_LOG` says (see [`filter`]).
 const PANIC_TARGET: &str = "traced::panic";
