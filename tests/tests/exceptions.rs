@@ -49,7 +49,7 @@ fn text(record: &ReceivedLog, key: &str) -> String {
 
 /// The JSON line of `record`: the one with its `exception.message` and ids.
 #[track_caller]
-fn line_of<'a>(output: &'a Output, record: &ReceivedLog) -> serde_json::Value {
+fn line_of(output: &Output, record: &ReceivedLog) -> serde_json::Value {
     let message = text(record, "exception.message");
     // The standard hook's plain-text message is on stderr too.
     let lines: Vec<serde_json::Value> = output
