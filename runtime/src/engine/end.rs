@@ -22,7 +22,8 @@ impl Drop for OwnRecord {
 impl Drop for SharedEntry {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            self.0.with_record(|record, _| panic::mark_unwound(record));
+            self.0
+                .with_record(|record, _| panic::mark_unwound(record, clock::ticks()));
         }
     }
 }
@@ -58,18 +59,26 @@ impl Frame {
 pub(super) fn finish(mut record: Recycled, pipeline: &'static Pipeline) {
     let now = clock::ticks();
     if std::thread::panicking() {
-        panic::mark_unwound(&mut record);
+        panic::mark_unwound(&mut record, now);
     } else {
         stack::span_ended_calmly();
     }
     record.end = now;
-    // A span that holds an error's record (see `exception`) emits it once the record is on
-    // its way; any other span pays this one test of a field it already has in cache.
-    let pending = if record.extra.is_some() {
-        exception::take_pending(&mut record)
-    } else {
-        None
-    };
+    // A span that may hold an error's record (see `exception`) takes the path that emits it;
+    // any other span pays this one test of a field it already has in cache.
+    if record.extra.is_some() {
+        finish_extra(record, pipeline);
+        return;
+    }
+    pipeline.submit(record);
+}
+
+/// [`finish`] for a span with events, links or an error: hands the record over, then emits
+/// the error's log record it held, if any (with nothing borrowed: the subscriber is user code).
+#[cold]
+#[inline(never)]
+fn finish_extra(mut record: Recycled, pipeline: &'static Pipeline) {
+    let pending = exception::take_pending(&mut record);
     pipeline.submit(record);
     if let Some((pending, ended_in_error)) = pending {
         exception::settle(pending, ended_in_error);

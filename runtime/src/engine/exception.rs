@@ -131,10 +131,9 @@ fn hand_up(pending: Box<PendingException>, parent_span_id: u64) {
     }
 }
 
-/// The pending record of a span that ends, and its severity; emitted by [`settle`] once the
-/// record is on its way.
-#[cold]
-#[inline(never)]
+/// The pending record of a span that ends, and whether the span ended with status Error;
+/// emitted by [`settle`] once the span's record is on its way.
+#[inline]
 pub(super) fn take_pending(record: &mut SpanRecord) -> Option<(Box<PendingException>, bool)> {
     let pending = record.extra.as_mut()?.pending.take()?;
     Some((pending, record.is_error()))
@@ -142,8 +141,6 @@ pub(super) fn take_pending(record: &mut SpanRecord) -> Option<(Box<PendingExcept
 
 /// Emits the record a span held when it ended: it handled the error unless it ended with
 /// status Error.
-#[cold]
-#[inline(never)]
 pub(super) fn settle(pending: Box<PendingException>, ended_in_error: bool) {
     let fate = if ended_in_error {
         Fate::Escaped

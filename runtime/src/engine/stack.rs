@@ -321,7 +321,13 @@ pub(super) fn set_panic_fresh() {
 #[inline]
 pub(super) fn span_ended_calmly() {
     let fresh = STACK
-        .try_with(|stack| stack.panic_fresh.replace(false))
+        .try_with(|stack| {
+            let fresh = stack.panic_fresh.get();
+            if fresh {
+                stack.panic_fresh.set(false);
+            }
+            fresh
+        })
         .unwrap_or(false);
     if fresh {
         super::held::release();
