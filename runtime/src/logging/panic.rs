@@ -141,6 +141,11 @@ fn log_panic(info: &PanicHookInfo<'_>) {
 /// `json.rs`), and `severity = "FATAL"` the log record's severity (see `record.rs`); `None`
 /// fields are left out.
 fn emit(line: &PanicLine, fatal: bool) {
+    // A callsite first reached by two threads at once, while a third registers a subscriber,
+    // can cache the interest of the subscribers it saw (tracing-core's registry computes it
+    // before adding the callsite to its list): the line would then be lost for that
+    // subscriber. Panics are rare, so their one line recomputes interests first.
+    tracing::callsite::rebuild_interest_cache();
     let message = line.message.as_str();
     tracing::event!(
         target: PANIC_TARGET,
