@@ -12,12 +12,15 @@ use traced_tests::{App, AttrValue, Output, ReceivedLog, ReceivedSpan, Receiver};
 const DEADLINE: Duration = Duration::from_secs(30);
 const ARRIVAL: Duration = Duration::from_secs(5);
 
-fn run(receiver: &Receiver, scenario: &str, backtrace: bool) -> Output {
+fn app(receiver: &Receiver, scenario: &str, backtrace: bool) -> App {
     App::new(env!("CARGO_BIN_EXE_exceptions_app"))
         .args([scenario])
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
         .env("RUST_BACKTRACE", if backtrace { "1" } else { "0" })
-        .run(DEADLINE)
+}
+
+fn run(receiver: &Receiver, scenario: &str, backtrace: bool) -> Output {
+    app(receiver, scenario, backtrace).run(DEADLINE)
 }
 
 #[track_caller]
@@ -181,4 +184,31 @@ fn a_panic_that_ends_main_is_one_fatal_record() {
     assert_eq!(fatal.span_id(), child[0].span_id());
     let line = line_of(&output, fatal);
     assert_eq!(line["severity"], "FATAL", "{line}");
+}
+
+#[test]
+fn with_the_logs_opt_in_exceptions_are_records_and_statuses_without_span_events() {
+    let receiver = Receiver::start();
+    let output = app(&receiver, "errors", false)
+        .env("OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN", "logs")
+        .run(DEADLINE);
+    output.assert_success();
+    let records = exception_records(&receiver, 4);
+    assert_eq!(records.len(), 4, "{records:#?}\n{}", output.dump());
+    let spans = receiver.wait_for_spans(12, ARRIVAL);
+    let failed: Vec<_> = spans
+        .iter()
+        .filter(|s| s.status().map(|s| s.code()) == Some(StatusCode::Error))
+        .collect();
+    // The leaf handled by its caller; the leaf, child and root of the escaped error; the two
+    // roots and two children each panic went through.
+    assert_eq!(failed.len(), 8, "{spans:#?}");
+    for span in &spans {
+        assert!(span.span.events.is_empty(), "{span:#?}");
+    }
+    assert!(
+        output.stderr_text().contains("logs.exceptions=logs "),
+        "{}",
+        output.dump()
+    );
 }
