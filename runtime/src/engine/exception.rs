@@ -198,3 +198,62 @@ fn emit(pending: &PendingException, fate: Fate) {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use tracing::{Event, Level, Subscriber};
+    use tracing_subscriber::layer::{Context, Layer, SubscriberExt as _};
+
+    use super::*;
+    use crate::engine::pipeline;
+    use crate::engine::started::Started;
+
+    /// The exception records a subscriber sees, with the ids current for it.
+    #[derive(Clone, Default)]
+    struct Seen(Arc<Mutex<Vec<(Level, stack::Ids)>>>);
+
+    impl<S: Subscriber> Layer<S> for Seen {
+        fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+            if event.metadata().target() == EXCEPTION_TARGET {
+                let seen = (*event.metadata().level(), stack::current_ids());
+                self.0.lock().unwrap().push(seen);
+            }
+        }
+    }
+
+    fn seen(f: impl FnOnce()) -> Vec<(Level, stack::Ids)> {
+        let seen = Seen::default();
+        let subscriber = tracing_subscriber::registry().with(seen.clone());
+        tracing::subscriber::with_default(subscriber, f);
+        seen.0.lock().unwrap().clone()
+    }
+
+    #[test]
+    fn an_error_in_an_unsampled_trace_is_logged_once_where_it_is_first_returned() {
+        let mut ids = None;
+        let records = seen(|| {
+            // `inert` samples nothing: the root has a frame that records nothing, and the
+            // functions nested in it have no frames of their own.
+            let root = Started::root(pipeline::inert()).map(Started::enter);
+            ids = stack::current_ids();
+            for _ in 0..3 {
+                record_exception("E", "disk full");
+            }
+            record_exception("E", "disk still full");
+            drop(root);
+        });
+        assert!(ids.is_some());
+        assert_eq!(
+            records,
+            [(Level::ERROR, ids), (Level::ERROR, ids)],
+            "one record per error, not per level it was returned through"
+        );
+    }
+
+    #[test]
+    fn an_error_with_no_span_current_is_not_logged() {
+        assert!(seen(|| record_exception("E", "no span")).is_empty());
+    }
+}
