@@ -54,6 +54,8 @@ struct Stack {
     /// Ids that stand for the current span's (`Some(None)`: no span) while a record is emitted
     /// as if in another span (see [`override_ids`]).
     ids: Cell<Option<Ids>>,
+    /// Whether `ids` is set: every log line tests this one byte, not the 48 of `ids`.
+    ids_set: Cell<bool>,
 }
 
 thread_local! {
@@ -62,6 +64,7 @@ thread_local! {
             entries: RefCell::new(Vec::new()),
             panic_fresh: Cell::new(false),
             ids: Cell::new(None),
+            ids_set: Cell::new(false),
         }
     };
 }
@@ -207,7 +210,9 @@ pub(super) fn with_current<R>(f: impl FnOnce(&mut Frame) -> R) -> Option<R> {
 pub(super) fn current_ids() -> Option<(u128, u64, u8)> {
     STACK
         .try_with(|stack| {
-            if let Some(ids) = stack.ids.get() {
+            if stack.ids_set.get()
+                && let Some(ids) = stack.ids.get()
+            {
                 return ids;
             }
             let mut entries = stack.entries.try_borrow_mut().ok()?;
@@ -222,7 +227,14 @@ pub(super) fn current_ids() -> Option<(u128, u64, u8)> {
 /// dropped: for a record emitted on behalf of a span that is no longer current (an error's,
 /// see `exception`). Nothing else (children, propagation) sees them.
 pub(super) fn override_ids(ids: Ids) -> IdsOverride {
-    IdsOverride(STACK.try_with(|stack| stack.ids.replace(Some(ids))).ok())
+    IdsOverride(
+        STACK
+            .try_with(|stack| {
+                stack.ids_set.set(true);
+                stack.ids.replace(Some(ids))
+            })
+            .ok(),
+    )
 }
 
 /// Trace id, span id and trace flags of a span, `None` for no span.
@@ -235,7 +247,10 @@ pub(super) struct IdsOverride(Option<Option<Ids>>);
 impl Drop for IdsOverride {
     fn drop(&mut self) {
         if let Some(previous) = self.0 {
-            let _ = STACK.try_with(|stack| stack.ids.set(previous));
+            let _ = STACK.try_with(|stack| {
+                stack.ids_set.set(previous.is_some());
+                stack.ids.set(previous);
+            });
         }
     }
 }
