@@ -13,7 +13,7 @@ use super::env::MAX_DURATION;
 use super::resource::{SERVICE_NAME, SERVICE_VERSION, UNKNOWN_SERVICE};
 use super::sampler::describe;
 use super::tls;
-use super::{Compression, Config, ExporterKind, OtlpSettings, Settings};
+use super::{Compression, Config, ExceptionSignal, ExporterKind, OtlpSettings, Settings};
 
 impl Settings {
     /// The `service.name` resource attribute (always present after resolution).
@@ -69,6 +69,12 @@ impl Settings {
             self.limits.attribute_value_length,
             self.limits.attribute_count,
         );
+        // `OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN`'s own values.
+        let exceptions = match self.logs.exception_signal {
+            ExceptionSignal::LogsAndSpanEvent => "logs/dup",
+            ExceptionSignal::LogsOnly => "logs",
+        };
+        let _ = write!(line, " logs.exceptions={exceptions}");
         write_export(
             &mut line,
             "logs.",
@@ -252,8 +258,8 @@ mod tests {
              sampler=parentbased_always_on propagators=tracecontext,baggage \
              batch.schedule_delay=5000ms batch.max_queue_size=2048 \
              batch.max_export_batch_size=512 batch.export_timeout=30000ms \
-             limits.attribute_value_length=4096 limits.attribute_count=128 logs.exporter=otlp \
-             logs.endpoint=http://c:4318/v1/logs logs.headers=[] logs.compression=gzip \
+             limits.attribute_value_length=4096 limits.attribute_count=128 logs.exceptions=logs/dup \
+             logs.exporter=otlp logs.endpoint=http://c:4318/v1/logs logs.headers=[] logs.compression=gzip \
              logs.timeout=10000ms"
         );
     }
@@ -290,6 +296,13 @@ mod tests {
         assert!(line.ends_with(" logs.exporter=none"), "{line}");
         let env = [("OTEL_LOGS_EXPORTER", "console")];
         assert!(summary(&env, Config::new()).ends_with(" logs.exporter=console"));
+        // Where exceptions go: the variable's own values.
+        let env = [("OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN", "logs")];
+        let line = summary(&env, Config::new());
+        assert!(
+            line.contains(" logs.exceptions=logs logs.exporter="),
+            "{line}"
+        );
     }
 
     #[test]

@@ -6,9 +6,8 @@ use std::sync::Arc;
 
 use crate::w3c::{Baggage, SpanContext};
 
-use super::clock;
 use super::ids::{SpanId, TraceId};
-use super::record::{FLAG_SAMPLED, Status};
+use super::record::FLAG_SAMPLED;
 use super::stack;
 use super::value::{AttrValue, SpanValue};
 
@@ -65,7 +64,7 @@ pub(super) fn record_to(target: Target, key: impl Into<Cow<'static, str>>, value
 /// println!("trace {:?}", traced::current_trace_id());
 /// ```
 pub fn current_trace_id() -> Option<TraceId> {
-    stack::with_current(|frame| TraceId(frame.trace_id))
+    stack::current_ids().map(|(trace_id, _, _)| TraceId(trace_id))
 }
 
 /// The id of this thread's current span, if there is one.
@@ -74,17 +73,25 @@ pub fn current_trace_id() -> Option<TraceId> {
 /// assert_eq!(traced::current_span_id(), None); // no span here
 /// ```
 pub fn current_span_id() -> Option<SpanId> {
-    stack::with_current(|frame| SpanId(frame.span_id))
+    stack::current_ids().map(|(_, span_id, _)| SpanId(span_id))
 }
 
 /// Trace id and span id of this thread's current span, for log correlation.
 pub(crate) fn current_ids() -> Option<(u128, u64)> {
-    stack::with_current(|frame| (frame.trace_id, frame.span_id))
+    stack::current_ids().map(|(trace_id, span_id, _)| (trace_id, span_id))
 }
 
 /// Trace id, span id and W3C trace flags of this thread's current span, for a log record.
 pub(crate) fn current_log_context() -> Option<(u128, u64, u8)> {
-    stack::with_current(|frame| (frame.trace_id, frame.span_id, frame.flags))
+    stack::current_ids()
+}
+
+/// Runs `f` with logs on this thread seeing `ids` (trace id, span id, trace flags) as the
+/// current span's (`None`: no span is): a log line emitted later on behalf of the span it
+/// belongs to.
+pub(crate) fn as_if_current<R>(ids: Option<(u128, u64, u8)>, f: impl FnOnce() -> R) -> R {
+    let _ids = stack::override_ids(ids);
+    f()
 }
 
 /// Visits the attributes of the spans current on this thread, nearest first (the current
@@ -127,20 +134,5 @@ pub(crate) fn current_context() -> (Option<SpanContext>, Option<Arc<Baggage>>) {
     expect(dead_code, reason = "used by the HTTP integrations only")
 )]
 pub(crate) fn set_current_error(description: &str) {
-    stack::with_current(|frame| {
-        frame.with_record(|record, _| {
-            if !record.is_error() {
-                record.extra().status = Status::Error(Cow::Owned(description.to_owned()));
-            }
-        })
-    });
-}
-
-/// Sets status Error and adds an `exception` event on the current span (a traced function
-/// returned an `Err`). The message is formatted by the caller, before.
-pub(crate) fn record_exception(exception_type: &str, message: &str) {
-    let now = clock::ticks();
-    stack::with_current(|frame| {
-        frame.with_record(|record, _| record.record_exception(exception_type, message, now))
-    });
+    stack::with_current(|frame| frame.with_record(|record, _| record.set_error(description)));
 }

@@ -2,6 +2,7 @@
 //! record handed to the export queue.
 
 use super::clock;
+use super::exception;
 use super::frame::{Frame, OwnRecord, Recording, SharedEntry};
 use super::panic;
 use super::pipeline::Pipeline;
@@ -63,5 +64,23 @@ pub(super) fn finish(mut record: Recycled, pipeline: &'static Pipeline) {
         stack::span_ended_calmly();
     }
     record.end = now;
+    // A span that may hold an error's record (see `exception`) takes the path that emits it;
+    // any other span pays this one test of a field it already has in cache.
+    if record.extra.is_some() {
+        finish_extra(record, pipeline);
+        return;
+    }
     pipeline.submit(record);
+}
+
+/// [`finish`] for a span with events, links or an error: hands the record over, then emits
+/// the error's log record it held, if any (with nothing borrowed: the subscriber is user code).
+#[cold]
+#[inline(never)]
+fn finish_extra(mut record: Recycled, pipeline: &'static Pipeline) {
+    let pending = exception::take_pending(&mut record);
+    pipeline.submit(record);
+    if let Some((pending, ended_in_error)) = pending {
+        exception::settle(pending, ended_in_error);
+    }
 }

@@ -103,6 +103,10 @@ fn seed() -> u64 {
 }
 
 /// The next 64 random bits of this thread's wyrand generator.
+// Inlined into its three callers whatever the crate's codegen-unit partitioning: left to the
+// optimiser, it was inlined or called depending on unrelated code added elsewhere, ~10
+// instructions per span either way.
+#[inline(always)]
 fn next_u64() -> u64 {
     STATE.with(|state| {
         let mut s = state.get();

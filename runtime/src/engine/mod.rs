@@ -12,9 +12,11 @@ mod builder;
 pub(crate) mod clock;
 mod current;
 mod end;
+mod exception;
 pub(crate) mod format;
 mod frame;
 mod guard;
+pub(crate) mod held;
 mod ids;
 mod in_span;
 mod internal;
@@ -22,6 +24,7 @@ mod limits;
 pub(crate) mod log_queue;
 pub(crate) mod log_record;
 pub(crate) mod panic;
+mod pending;
 pub(crate) mod pipeline;
 pub(crate) mod pool;
 pub(crate) mod record;
@@ -39,9 +42,12 @@ pub use builder::Span;
 #[cfg(any(feature = "axum", feature = "reqwest"))]
 pub(crate) use current::set_current_error;
 pub(crate) use current::{
-    current_context, current_ids, current_log_context, record_exception, visit_span_attrs,
+    as_if_current, current_context, current_ids, current_log_context, visit_span_attrs,
 };
 pub use current::{current_span_id, current_trace_id, record};
+#[cfg(feature = "testing")]
+pub(crate) use exception::span_events;
+pub(crate) use exception::{EXCEPTION_TARGET, record_exception, set_span_events};
 pub use guard::SpanGuard;
 pub use ids::{SpanId, TraceId};
 pub use in_span::InSpan;

@@ -20,7 +20,7 @@ use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::record::SpanRecord;
-use super::{clock, stack};
+use super::{clock, exception, stack};
 
 /// The exception type and message of a panic whose payload is not text, or whose message is
 /// not known to belong to the unwinding under way.
@@ -58,24 +58,37 @@ pub(crate) fn on_panic_hook(payload: &(dyn Any + Send)) {
     stack::set_panic_fresh();
     let now = clock::ticks();
     stack::with_current(|frame| {
-        frame.with_record(|record, _| record.record_exception(GENERIC, message, now))
+        frame.with_record(|record, _| {
+            record.record_exception(GENERIC, message, now, exception::span_events())
+        })
     });
 }
 
-/// Marks a span that an unwinding ends (see the module documentation for the message).
+/// Marks a span that an unwinding ends (see the module documentation for the message). The
+/// panic is one exception, with one `exception` event: on the span where the hook saw it
+/// start, and the spans it then unwinds set status Error only. An unwinding the hook did not
+/// see (the hook is not installed, or `resume_unwind`, which runs no hook) gets its event on
+/// the first span it ends, the innermost, and is then treated as the hook's.
 pub(super) fn mark_unwound(record: &mut SpanRecord, now: u64) {
     if record.is_error() {
         return;
     }
-    let message = stack::panic_is_fresh()
-        .then(|| {
-            MESSAGE
-                .try_with(|m| m.try_borrow().ok().and_then(|m| m.clone()))
-                .ok()
-                .flatten()
-        })
+    if !stack::panic_is_fresh() {
+        // Its message is unknown, and the last panic's must not be lent to it.
+        let _ = MESSAGE.try_with(|m| {
+            if let Ok(mut m) = m.try_borrow_mut() {
+                *m = None;
+            }
+        });
+        stack::set_panic_fresh();
+        record.record_exception(GENERIC, GENERIC, now, exception::span_events());
+        return;
+    }
+    let message = MESSAGE
+        .try_with(|m| m.try_borrow().ok().and_then(|m| m.clone()))
+        .ok()
         .flatten();
-    record.record_exception(GENERIC, message.as_deref().unwrap_or(GENERIC), now);
+    record.set_error(message.as_deref().unwrap_or(GENERIC));
 }
 
 /// Runs a user's formatting (`Debug`, `Display`) and returns its output, or `None` if it

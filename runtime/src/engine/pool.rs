@@ -141,7 +141,7 @@ mod tests {
         let mut record = take();
         record.push_attr(Cow::Borrowed("k"), AttrValue::I64(1), 8);
         record.name = Cow::Owned("name".into());
-        record.record_exception("E", "m", 1);
+        record.record_exception("E", "m", 1, true);
         put_back(record);
         let record = take();
         assert!(record.attrs.is_empty());

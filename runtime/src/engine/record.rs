@@ -8,6 +8,7 @@ use std::borrow::Cow;
 
 use smallvec::SmallVec;
 
+use super::pending::PendingException;
 use super::value::AttrValue;
 use crate::w3c::TraceState;
 
@@ -104,6 +105,9 @@ pub(crate) struct Extra {
     pub(crate) events: Vec<EventRecord>,
     pub(crate) links: Vec<LinkRecord>,
     pub(crate) status: Status,
+    /// The log record of an error a child span returned to this one, until this span's
+    /// outcome says where the error went (see `exception`).
+    pub(crate) pending: Option<Box<PendingException>>,
 }
 
 /// What a sampled span records, from start to export.
@@ -228,14 +232,32 @@ impl SpanRecord {
         }
     }
 
-    /// Sets status Error and adds an `exception` event, once per span: a panic reported by the
-    /// hook and then seen again while unwinding is one exception, not two. `now` is in ticks.
-    pub(crate) fn record_exception(&mut self, exception_type: &str, message: &str, now: u64) {
+    /// Sets status Error with `description`, unless the span has it already (the first error
+    /// is the one that failed it).
+    pub(crate) fn set_error(&mut self, description: &str) {
+        if !self.is_error() {
+            self.extra().status = Status::Error(Cow::Owned(description.to_owned()));
+        }
+    }
+
+    /// Sets status Error and, with `span_event`, adds an `exception` event, once per span: a
+    /// panic reported by the hook and then seen again while unwinding is one exception, not
+    /// two. `now` is in ticks.
+    pub(crate) fn record_exception(
+        &mut self,
+        exception_type: &str,
+        message: &str,
+        now: u64,
+        span_event: bool,
+    ) {
         if self.is_error() {
             return;
         }
         let extra = self.extra();
         extra.status = Status::Error(Cow::Owned(message.to_owned()));
+        if !span_event {
+            return;
+        }
         extra.events.push(EventRecord {
             name: Cow::Borrowed("exception"),
             time: now,

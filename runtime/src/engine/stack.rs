@@ -51,6 +51,11 @@ struct Stack {
     /// an unwinding, which only happens once the panic was caught. While it is set, spans that
     /// an unwinding ends may take the message the hook stashed (see `panic`).
     panic_fresh: Cell<bool>,
+    /// Ids that stand for the current span's (`Some(None)`: no span) while a record is emitted
+    /// as if in another span (see [`override_ids`]).
+    ids: Cell<Option<Ids>>,
+    /// Whether `ids` is set: every log line tests this one byte, not the 48 of `ids`.
+    ids_set: Cell<bool>,
 }
 
 thread_local! {
@@ -58,6 +63,8 @@ thread_local! {
         Stack {
             entries: RefCell::new(Vec::new()),
             panic_fresh: Cell::new(false),
+            ids: Cell::new(None),
+            ids_set: Cell::new(false),
         }
     };
 }
@@ -212,6 +219,57 @@ pub(super) fn visit_nearest_first(mut f: impl FnMut(&mut Frame) -> bool) {
     });
 }
 
+/// Trace id, span id and trace flags of the current span of this thread, as logs see it: the
+/// ids set by [`override_ids`] while they are, else the current frame's.
+#[inline]
+pub(super) fn current_ids() -> Option<(u128, u64, u8)> {
+    STACK
+        .try_with(|stack| {
+            if stack.ids_set.get()
+                && let Some(ids) = stack.ids.get()
+            {
+                return ids;
+            }
+            let mut entries = stack.entries.try_borrow_mut().ok()?;
+            let frame = entries.last_mut()?.frame();
+            Some((frame.trace_id, frame.span_id, frame.flags))
+        })
+        .ok()
+        .flatten()
+}
+
+/// Makes logs on this thread see `ids` as the current span's until the returned value is
+/// dropped: for a record emitted on behalf of a span that is no longer current (an error's,
+/// see `exception`). Nothing else (children, propagation) sees them.
+pub(super) fn override_ids(ids: Ids) -> IdsOverride {
+    IdsOverride(
+        STACK
+            .try_with(|stack| {
+                stack.ids_set.set(true);
+                stack.ids.replace(Some(ids))
+            })
+            .ok(),
+    )
+}
+
+/// Trace id, span id and trace flags of a span, `None` for no span.
+pub(super) type Ids = Option<(u128, u64, u8)>;
+
+/// Restores the ids that were in force before [`override_ids`].
+#[must_use = "the ids stand for the current span's only until this is dropped"]
+pub(super) struct IdsOverride(Option<Option<Ids>>);
+
+impl Drop for IdsOverride {
+    fn drop(&mut self) {
+        if let Some(previous) = self.0 {
+            let _ = STACK.try_with(|stack| {
+                stack.ids_set.set(previous.is_some());
+                stack.ids.set(previous);
+            });
+        }
+    }
+}
+
 /// Runs `f` on the innermost frame of span `span_id`, wherever it is on this thread's stack.
 /// `f` must not run user code.
 pub(super) fn with_span<R>(span_id: u64, f: impl FnOnce(&mut Frame) -> R) -> Option<R> {
@@ -274,11 +332,13 @@ fn report_evicted(evicted: Vec<Entry>) {
 }
 
 /// A span is entered: outside an unwinding, that means any panic seen before was caught, so
-/// its message no longer belongs to spans that end now.
+/// its message no longer belongs to spans that end now, and a panic line held back for it is
+/// released.
 #[inline(always)]
 fn calm(stack: &Stack) {
     if stack.panic_fresh.get() && !std::thread::panicking() {
         stack.panic_fresh.set(false);
+        super::held::release();
     }
 }
 
@@ -290,11 +350,18 @@ pub(super) fn set_panic_fresh() {
 /// A sampled span ended outside an unwinding: as [`calm`], for the spans on the stack below it.
 #[inline]
 pub(super) fn span_ended_calmly() {
-    let _ = STACK.try_with(|stack| {
-        if stack.panic_fresh.get() {
-            stack.panic_fresh.set(false);
-        }
-    });
+    let fresh = STACK
+        .try_with(|stack| {
+            let fresh = stack.panic_fresh.get();
+            if fresh {
+                stack.panic_fresh.set(false);
+            }
+            fresh
+        })
+        .unwrap_or(false);
+    if fresh {
+        super::held::release();
+    }
 }
 
 /// Whether the stashed panic message belongs to the unwinding under way (see `Stack`).

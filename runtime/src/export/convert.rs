@@ -32,6 +32,7 @@ pub(crate) fn span_data(
         events,
         links,
         status,
+        ..
     } = record.extra.take().map(|extra| *extra).unwrap_or_default();
     let events = events
         .into_iter()

@@ -55,6 +55,7 @@ pub fn init(config: Config) -> Guard {
 }
 
 pub(crate) fn service_start(defaults: ServiceDefaults) -> ServiceGuard {
+    logging::mark_service_main();
     ServiceGuard {
         _guard: start(Config::new(), defaults),
     }
@@ -88,6 +89,9 @@ fn start(config: Config, defaults: ServiceDefaults) -> Guard {
     if settings.install_panic_hook {
         logging::install_panic_hook();
     }
+    crate::engine::set_span_events(
+        settings.logs.exception_signal == crate::config::ExceptionSignal::LogsAndSpanEvent,
+    );
     // Before the disabled check: `OTEL_SDK_DISABLED` has no effect on propagators
     // (OpenTelemetry SDK environment variables, General SDK Configuration).
     crate::w3c::set_propagators(settings.propagators);
@@ -415,4 +419,12 @@ impl Drop for Guard {
 #[must_use]
 pub struct ServiceGuard {
     _guard: Guard,
+}
+
+impl Drop for ServiceGuard {
+    /// Before shutdown, so that it is exported: the line of a panic on `main`'s thread, held
+    /// back until now (see `logging::panic`), at FATAL when the panic is ending `main`.
+    fn drop(&mut self) {
+        logging::release_panic_line(std::thread::panicking());
+    }
 }

@@ -28,12 +28,11 @@ use tracing_subscriber::EnvFilter;
 use crate::config::Settings;
 
 use layer::{EventLayer, StderrWriter};
-pub(crate) use panic::install_panic_hook;
+pub(crate) use panic::{install_panic_hook, mark_service_main, release as release_panic_line};
 
 /// Target of the panic line; kept enabled whatever `RUST_LOG` says (see [`filter`]).
 const PANIC_TARGET: &str = "traced::panic";
-/// Target of the log record of an exception a traced function returned.
-pub(crate) const EXCEPTION_TARGET: &str = "traced::exception";
+pub(crate) use crate::engine::EXCEPTION_TARGET;
 
 /// The layer of the global subscriber: lines on stderr in the configured format, in colour
 /// only when a human is looking at the terminal.

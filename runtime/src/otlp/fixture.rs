@@ -71,7 +71,7 @@ impl WriterFixture {
             span.push_attr(Cow::Owned(format!("extra.{i}")), AttrValue::F64(0.5), 128);
         }
         span.dropped_attrs = 3;
-        span.record_exception("std::io::Error", "connection reset by peer", span.end);
+        span.record_exception("std::io::Error", "connection reset by peer", span.end, true);
         span.extra().links = vec![
             LinkRecord {
                 trace_id: 7,

@@ -203,7 +203,7 @@ fn empty_name_and_empty_trace_state() {
 fn events_with_time_name_and_attributes() {
     let anchor = Anchor::now();
     let mut r = record("ev");
-    r.record_exception("std::io::Error", "reset", 3_000);
+    r.record_exception("std::io::Error", "reset", 3_000, true);
     r.extra().events.push(EventRecord {
         name: Cow::Borrowed(""),
         time: 4_000,

@@ -27,7 +27,7 @@ use std::time::Duration;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
-use crate::config::{BatchSettings, Limits, Sampler};
+use crate::config::{BatchSettings, ExceptionSignal, Limits, Sampler};
 use crate::engine::pipeline::{self, Pipeline};
 use crate::export::{BoxedExporter, ExporterSpec, Worker, WorkerHandle};
 
@@ -70,6 +70,8 @@ pub struct Capture {
     worker: WorkerHandle,
     sink: Sink,
     finished: bool,
+    /// The process's exception setting before the capture, restored by `finish`.
+    span_events: bool,
     _serial: MutexGuard<'static, ()>,
 }
 
@@ -114,7 +116,37 @@ impl Capture {
     /// assert_eq!(spans.named("login").attr("user"), Some(&Value::from("mar")));
     /// ```
     pub fn with_limits(limits: Limits) -> Capture {
+        Capture::with(limits, ExceptionSignal::default())
+    }
+
+    /// Starts capturing with exceptions recorded as `signal` says (as
+    /// [`Config::exception_signal`](crate::Config::exception_signal) would), until the capture
+    /// finishes.
+    ///
+    /// ```
+    /// use traced::ExceptionSignal;
+    /// use traced::testing::Capture;
+    ///
+    /// #[traced::child_span]
+    /// fn charge() -> Result<(), String> {
+    ///     Err("card declined".to_owned())
+    /// }
+    ///
+    /// let capture = Capture::with_exception_signal(ExceptionSignal::LogsOnly);
+    /// let _ = charge();
+    /// let spans = capture.finish();
+    /// // Status Error, and no `exception` span event: the log record is the exception.
+    /// assert!(spans.named("charge").is_error());
+    /// assert!(spans.named("charge").events.is_empty());
+    /// ```
+    pub fn with_exception_signal(signal: ExceptionSignal) -> Capture {
+        Capture::with(Limits::default(), signal)
+    }
+
+    fn with(limits: Limits, signal: ExceptionSignal) -> Capture {
         let serial = pipeline::exclusive();
+        let span_events = crate::engine::span_events();
+        crate::engine::set_span_events(signal == ExceptionSignal::LogsAndSpanEvent);
         // The hook is what tells spans the message of a panic unwinding through them, as
         // `#[traced_service]` would; it chains to the hook in place and installs only once.
         crate::logging::install_panic_hook();
@@ -147,6 +179,7 @@ impl Capture {
             worker,
             sink,
             finished: false,
+            span_events,
             _serial: serial,
         }
     }
@@ -173,6 +206,7 @@ impl Capture {
             self.pipeline.close();
             let _ = self.worker.wait(self.pipeline, Duration::from_secs(30));
             pipeline::restore(self.pipeline, self.previous);
+            crate::engine::set_span_events(self.span_events);
         }
     }
 }

@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use http::{HeaderName, HeaderValue, Response};
 
 use crate::engine::panic::{GENERIC, payload_text};
-use crate::engine::{InSpan, Started, record, record_exception, set_current_error};
+use crate::engine::{InSpan, Started, record, set_current_error};
 
 pin_project_lite::pin_project! {
     /// The future of a [`ServerService`](super::ServerService) call: the inner service's
@@ -118,7 +118,9 @@ where
             Ok(Poll::Ready(result)) => result,
             Err(payload) => {
                 record("error.type", "panic");
-                record_exception(GENERIC, payload_text(&*payload).unwrap_or(GENERIC));
+                // One exception, one record: the hook's line is the panic's record and its span
+                // event is on the span where it started; this span only fails.
+                set_current_error(payload_text(&*payload).unwrap_or(GENERIC));
                 resume_unwind(payload)
             }
         };
