@@ -8,10 +8,12 @@ use std::io;
 use std::time::{Duration, SystemTime};
 
 use ureq::http::{HeaderName, HeaderValue, StatusCode};
+use ureq::unversioned::transport::DefaultConnector;
 use ureq::{Agent, Error};
 
 use super::origin::Origin;
 use super::pause::retry_after;
+use super::resolve::CachingResolver;
 use super::response::{Verdict, partial_success, verdict};
 
 /// The longest response body read (OTLP responses are a few bytes); a 2xx body longer than
@@ -53,6 +55,8 @@ pub(crate) enum Attempt {
 #[derive(Debug)]
 pub(crate) struct Client {
     agent: Agent,
+    /// The agent's resolver, told when a connection fails.
+    resolver: CachingResolver,
     endpoint: String,
     origin: Origin,
     headers: Vec<(HeaderName, HeaderValue)>,
@@ -84,8 +88,14 @@ impl Client {
         if let Some(never) = tls {
             match never {}
         }
+        let resolver = CachingResolver::default();
         Client {
-            agent: Agent::new_with_config(config.build()),
+            agent: Agent::with_parts(
+                config.build(),
+                DefaultConnector::default(),
+                resolver.clone(),
+            ),
+            resolver,
             endpoint,
             origin,
             headers,
@@ -116,7 +126,14 @@ impl Client {
             .send(body);
         let mut response = match result {
             Ok(response) => response,
-            Err(error) => return failure(error),
+            Err(error) => {
+                let attempt = failure(error);
+                if matches!(attempt, Attempt::Retry { .. }) {
+                    // The name may have moved: the next attempt looks it up again.
+                    self.resolver.forget();
+                }
+                return attempt;
+            }
         };
         let status = response.status().as_u16();
         match verdict(status) {

@@ -18,10 +18,11 @@
 //! handshake; when the server closes the connection before its alert is read, that attempt is
 //! a connection failure and retried, and a later attempt reports the alert.
 //!
-//! ureq resolves host names on a thread of its own when a timeout is set (always, here) and
-//! stops waiting for it at the attempt's deadline; a lookup the system resolver never ends
-//! leaves that thread blocked until the resolver gives up (its own timeout, seconds), which
-//! costs a thread for that long and never the deadline.
+//! Host names are looked up (`resolve.rs`) on a thread of ureq's, and waited for until the
+//! attempt's deadline; a lookup the system resolver never ends leaves that thread blocked until
+//! the resolver gives up (its own timeout, seconds), which costs a thread for that long and
+//! never the deadline. IP literals are never looked up, and a name's addresses are kept for a
+//! few seconds, so this happens about once per name and connection, not per request.
 //!
 //! ureq and rustls log through `log`, never `tracing` (so no spans). ureq logs at debug
 //! level (addresses resolved, connections, pool use, each request and response with its path
@@ -38,6 +39,7 @@ mod client;
 mod origin;
 mod pause;
 mod proxy;
+mod resolve;
 mod response;
 #[cfg(feature = "tls")]
 mod tls;
