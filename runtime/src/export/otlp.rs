@@ -11,7 +11,7 @@ use super::stats::ExporterCounters;
 use crate::config::OtlpSettings;
 use crate::engine::clock::Anchor;
 use crate::engine::pipeline::Pipeline;
-use crate::engine::pool::Recycled;
+use crate::engine::pool::{Recycled, prefetch};
 use crate::otlp::{Push, TraceWriter};
 use crate::resource::Resource;
 use crate::sender::{Outcome, Sender};
@@ -72,7 +72,10 @@ impl OtlpExporter {
             let deadline = Instant::now() + timeout;
             limit.map_or(deadline, |limit| deadline.min(limit))
         });
-        for record in records {
+        for (i, record) in records.iter().enumerate() {
+            if let Some(next) = records.get(i + 1) {
+                prefetch(next);
+            }
             loop {
                 match self.writer.push(record, anchor) {
                     Push::Appended => break,

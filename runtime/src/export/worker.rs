@@ -244,12 +244,14 @@ impl Worker {
                 last.export(batch, until, &mut self.reports);
             }
         }
+        // Given back before the request is sent, while the records are still in this core's
+        // cache (sending the body evicts them), and so that producers have them sooner.
+        for record in self.records.drain(..) {
+            self.recycler.recycle(record);
+        }
         // Sent once the lanes have their batch: a slow collector does not hold them up.
         if let Some(otlp) = &mut self.otlp {
             otlp.send(&mut self.reports);
-        }
-        for record in self.records.drain(..) {
-            self.recycler.recycle(record);
         }
         true
     }
