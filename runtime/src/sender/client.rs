@@ -7,7 +7,7 @@
 use std::io;
 use std::time::{Duration, SystemTime};
 
-use ureq::http::{HeaderName, HeaderValue, StatusCode};
+use ureq::http::{HeaderName, HeaderValue, StatusCode, Uri};
 use ureq::unversioned::transport::DefaultConnector;
 use ureq::{Agent, Error};
 
@@ -58,6 +58,9 @@ pub(crate) struct Client {
     /// The agent's resolver, told when a connection fails.
     resolver: CachingResolver,
     endpoint: String,
+    /// The endpoint parsed once: a clone shares its bytes, where parsing copied them per
+    /// request. `None` when it does not parse; ureq then reports why on each attempt.
+    uri: Option<Uri>,
     origin: Origin,
     headers: Vec<(HeaderName, HeaderValue)>,
 }
@@ -96,6 +99,7 @@ impl Client {
                 resolver.clone(),
             ),
             resolver,
+            uri: endpoint.parse().ok(),
             endpoint,
             origin,
             headers,
@@ -109,12 +113,17 @@ impl Client {
     /// Posts `body` (gzip-compressed when `gzip`) and waits at most `timeout` for everything:
     /// DNS, connecting (through the proxy), TLS, sending, and reading the response.
     pub(crate) fn attempt(&self, body: &[u8], gzip: bool, timeout: Duration) -> Attempt {
-        let mut request = self
-            .agent
-            .post(&self.endpoint)
-            .header("content-type", "application/x-protobuf");
+        let request = match &self.uri {
+            Some(uri) => self.agent.post(uri.clone()),
+            None => self.agent.post(&self.endpoint),
+        };
+        // Static values: a `&str` value is copied into a new allocation per request.
+        let mut request = request.header(
+            "content-type",
+            HeaderValue::from_static("application/x-protobuf"),
+        );
         if gzip {
-            request = request.header("content-encoding", "gzip");
+            request = request.header("content-encoding", HeaderValue::from_static("gzip"));
         }
         for (name, value) in &self.headers {
             request = request.header(name, value);
