@@ -39,8 +39,9 @@ struct Inner {
 }
 
 struct Kept {
-    /// `host:port`, as the URL has it.
-    key: String,
+    /// The host as the URL has it (never its user information).
+    host: String,
+    port: u16,
     addrs: ResolvedSocketAddrs,
     at: Instant,
 }
@@ -82,7 +83,11 @@ impl Resolver for CachingResolver {
         let port = authority
             .port_u16()
             .or_else(|| default_port(uri.scheme_str()));
-        if let (Ok(ip), Some(port)) = (ip, port) {
+        let Some(port) = port else {
+            // A scheme ureq does not know: its resolver reports it.
+            return self.inner.lookup.resolve(uri, config, timeout);
+        };
+        if let Ok(ip) = ip {
             let addr = SocketAddr::new(ip, port);
             let mut addrs = self.empty();
             if config.ip_family().keep_wanted([addr].into_iter()).count() == 1 {
@@ -91,12 +96,11 @@ impl Resolver for CachingResolver {
             }
             return Err(ureq::Error::HostNotFound);
         }
-        let key = authority.as_str();
         let now = Instant::now();
         {
             let mut kept = self.kept();
             kept.retain(|k| now.saturating_duration_since(k.at) < KEPT);
-            if let Some(k) = kept.iter().find(|k| k.key == key) {
+            if let Some(k) = kept.iter().find(|k| k.port == port && k.host == host) {
                 return Ok(k.addrs.clone());
             }
         }
@@ -106,7 +110,8 @@ impl Resolver for CachingResolver {
             kept.remove(0);
         }
         kept.push(Kept {
-            key: key.to_owned(),
+            host: host.to_owned(),
+            port,
             addrs: addrs.clone(),
             at: now,
         });
