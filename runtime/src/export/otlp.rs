@@ -16,6 +16,11 @@ use crate::otlp::{Push, TraceWriter};
 use crate::resource::Resource;
 use crate::sender::{Outcome, Sender};
 
+/// How many records ahead of the one being written the writer asks for the next one's cache
+/// lines: a record comes from another core, and a line takes longer to arrive than one span
+/// takes to write.
+const PREFETCH_AHEAD: usize = 4;
+
 /// The OTLP exporter of one pipeline.
 #[derive(Debug)]
 pub(crate) struct OtlpExporter {
@@ -72,8 +77,11 @@ impl OtlpExporter {
             let deadline = Instant::now() + timeout;
             limit.map_or(deadline, |limit| deadline.min(limit))
         });
+        for record in records.iter().take(PREFETCH_AHEAD) {
+            prefetch(record);
+        }
         for (i, record) in records.iter().enumerate() {
-            if let Some(next) = records.get(i + 1) {
+            if let Some(next) = records.get(i + PREFETCH_AHEAD) {
                 prefetch(next);
             }
             loop {
