@@ -6,7 +6,9 @@
 //! span's record travels as one pointer.
 //!
 //! Records go back in batches of [`BATCH`]: a thread whose cache is empty takes a whole batch
-//! with one operation on the shared queue.
+//! with one operation on the shared queue, and hands its emptied vector back on another, which
+//! the export thread fills with the next batch: in steady state neither side allocates or frees
+//! a vector either.
 //!
 //! Memory stays bounded: the shared pool holds at most [`SHARED_BATCHES`] batches, each thread's
 //! cache at most [`THREAD_CACHE`] records, and a record whose attribute buffer grew large is
@@ -32,6 +34,10 @@ const THREAD_CACHE: usize = 64;
 const MAX_KEPT_ATTRS: usize = 32;
 
 static POOL: LazyLock<ArrayQueue<Vec<Recycled>>> =
+    LazyLock::new(|| ArrayQueue::new(SHARED_BATCHES));
+
+/// Emptied batch vectors, for the export thread to fill again.
+static EMPTIES: LazyLock<ArrayQueue<Vec<Recycled>>> =
     LazyLock::new(|| ArrayQueue::new(SHARED_BATCHES));
 
 thread_local! {
@@ -67,8 +73,11 @@ pub(crate) fn take() -> Recycled {
 /// `benches/README.md`, were the first stores into the record's attributes). Requested one span
 /// ahead, the lines arrive while this span does its work. (PREFETCHW, which would also take
 /// ownership, needs a target feature that is not stable in Rust 1.95.)
+///
+/// The export thread does the same one record ahead as it reads a batch: each record was last
+/// written by an application thread, on the other core.
 #[inline(always)]
-fn prefetch(record: &SpanRecord) {
+pub(crate) fn prefetch(record: &SpanRecord) {
     #[cfg(target_arch = "x86_64")]
     {
         use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
@@ -88,7 +97,11 @@ fn prefetch(record: &SpanRecord) {
 #[cold]
 fn refill(cache: &mut Vec<Recycled>) {
     if let Some(batch) = POOL.pop() {
-        *cache = batch;
+        let empty = std::mem::replace(cache, batch);
+        if empty.capacity() >= THREAD_CACHE {
+            // Empty: the cache is refilled only once it has nothing left.
+            let _ = EMPTIES.push(empty);
+        }
     }
 }
 
@@ -120,7 +133,10 @@ impl Recycler {
         record.clear();
         if self.batch.capacity() == 0 {
             // Room for a thread's whole cache, so a taken batch never grows on the other side.
-            self.batch.reserve_exact(THREAD_CACHE);
+            match EMPTIES.pop() {
+                Some(empty) => self.batch = empty,
+                None => self.batch.reserve_exact(THREAD_CACHE),
+            }
         }
         self.batch.push(record);
         if self.batch.len() == BATCH {

@@ -11,10 +11,15 @@ use super::stats::ExporterCounters;
 use crate::config::OtlpSettings;
 use crate::engine::clock::Anchor;
 use crate::engine::pipeline::Pipeline;
-use crate::engine::pool::Recycled;
+use crate::engine::pool::{Recycled, prefetch};
 use crate::otlp::{Push, TraceWriter};
 use crate::resource::Resource;
 use crate::sender::{Outcome, Sender};
+
+/// How many records ahead of the one being written the writer asks for the next one's cache
+/// lines: a record comes from another core, and a line takes longer to arrive than one span
+/// takes to write.
+const PREFETCH_AHEAD: usize = 4;
 
 /// The OTLP exporter of one pipeline.
 #[derive(Debug)]
@@ -72,7 +77,13 @@ impl OtlpExporter {
             let deadline = Instant::now() + timeout;
             limit.map_or(deadline, |limit| deadline.min(limit))
         });
-        for record in records {
+        for record in records.iter().take(PREFETCH_AHEAD) {
+            prefetch(record);
+        }
+        for (i, record) in records.iter().enumerate() {
+            if let Some(next) = records.get(i + PREFETCH_AHEAD) {
+                prefetch(next);
+            }
             loop {
                 match self.writer.push(record, anchor) {
                     Push::Appended => break,

@@ -174,9 +174,16 @@ impl Worker {
                 continue;
             }
             let now = Instant::now();
-            if self.pipeline.queued() >= self.pipeline.batch_size() || now >= deadline {
+            if now >= deadline {
                 self.export_queued(None);
                 deadline = Instant::now() + delay;
+                continue;
+            }
+            if self.pipeline.queued() >= self.pipeline.batch_size() {
+                // Full batches only: what is left waits for more spans or for the timer, so
+                // each request carries a whole batch (OpenTelemetry SDK, Batching processor:
+                // export when `maxExportBatchSize` spans are queued, or when the delay passes).
+                self.export_full();
                 continue;
             }
             thread::park_timeout(deadline - now);
@@ -188,6 +195,15 @@ impl Worker {
         while until.is_none_or(|until| Instant::now() < until) && self.export_batch() {
             // Under steady load against a failing collector the queue never empties: drops
             // must still be reported while they happen, not only at shutdown.
+            self.reports.drops(self.pipeline, false);
+        }
+        self.reports.drops(self.pipeline, false);
+    }
+
+    /// Exports full batches while the queue holds one.
+    fn export_full(&mut self) {
+        let batch_size = self.pipeline.batch_size();
+        while self.pipeline.queued() >= batch_size && self.export_batch() {
             self.reports.drops(self.pipeline, false);
         }
         self.reports.drops(self.pipeline, false);
@@ -228,12 +244,14 @@ impl Worker {
                 last.export(batch, until, &mut self.reports);
             }
         }
+        // Given back before the request is sent, while the records are still in this core's
+        // cache (sending the body evicts them), and so that producers have them sooner.
+        for record in self.records.drain(..) {
+            self.recycler.recycle(record);
+        }
         // Sent once the lanes have their batch: a slow collector does not hold them up.
         if let Some(otlp) = &mut self.otlp {
             otlp.send(&mut self.reports);
-        }
-        for record in self.records.drain(..) {
-            self.recycler.recycle(record);
         }
         true
     }

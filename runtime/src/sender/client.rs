@@ -7,11 +7,13 @@
 use std::io;
 use std::time::{Duration, SystemTime};
 
-use ureq::http::{HeaderName, HeaderValue, StatusCode};
+use ureq::http::{HeaderName, HeaderValue, StatusCode, Uri};
+use ureq::unversioned::transport::DefaultConnector;
 use ureq::{Agent, Error};
 
 use super::origin::Origin;
 use super::pause::retry_after;
+use super::resolve::CachingResolver;
 use super::response::{Verdict, partial_success, verdict};
 
 /// The longest response body read (OTLP responses are a few bytes); a 2xx body longer than
@@ -53,7 +55,12 @@ pub(crate) enum Attempt {
 #[derive(Debug)]
 pub(crate) struct Client {
     agent: Agent,
+    /// The agent's resolver, told when a connection fails.
+    resolver: CachingResolver,
     endpoint: String,
+    /// The endpoint parsed once: a clone shares its bytes, where parsing copied them per
+    /// request. `None` when it does not parse; ureq then reports why on each attempt.
+    uri: Option<Uri>,
     origin: Origin,
     headers: Vec<(HeaderName, HeaderValue)>,
 }
@@ -84,8 +91,15 @@ impl Client {
         if let Some(never) = tls {
             match never {}
         }
+        let resolver = CachingResolver::default();
         Client {
-            agent: Agent::new_with_config(config.build()),
+            agent: Agent::with_parts(
+                config.build(),
+                DefaultConnector::default(),
+                resolver.clone(),
+            ),
+            resolver,
+            uri: endpoint.parse().ok(),
             endpoint,
             origin,
             headers,
@@ -99,12 +113,17 @@ impl Client {
     /// Posts `body` (gzip-compressed when `gzip`) and waits at most `timeout` for everything:
     /// DNS, connecting (through the proxy), TLS, sending, and reading the response.
     pub(crate) fn attempt(&self, body: &[u8], gzip: bool, timeout: Duration) -> Attempt {
-        let mut request = self
-            .agent
-            .post(&self.endpoint)
-            .header("content-type", "application/x-protobuf");
+        let request = match &self.uri {
+            Some(uri) => self.agent.post(uri.clone()),
+            None => self.agent.post(&self.endpoint),
+        };
+        // Static values: a `&str` value is copied into a new allocation per request.
+        let mut request = request.header(
+            "content-type",
+            HeaderValue::from_static("application/x-protobuf"),
+        );
         if gzip {
-            request = request.header("content-encoding", "gzip");
+            request = request.header("content-encoding", HeaderValue::from_static("gzip"));
         }
         for (name, value) in &self.headers {
             request = request.header(name, value);
@@ -116,7 +135,14 @@ impl Client {
             .send(body);
         let mut response = match result {
             Ok(response) => response,
-            Err(error) => return failure(error),
+            Err(error) => {
+                let attempt = failure(error);
+                if matches!(attempt, Attempt::Retry { .. }) {
+                    // The name may have moved: the next attempt looks it up again.
+                    self.resolver.forget();
+                }
+                return attempt;
+            }
         };
         let status = response.status().as_u16();
         match verdict(status) {

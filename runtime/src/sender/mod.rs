@@ -18,10 +18,11 @@
 //! handshake; when the server closes the connection before its alert is read, that attempt is
 //! a connection failure and retried, and a later attempt reports the alert.
 //!
-//! ureq resolves host names on a thread of its own when a timeout is set (always, here) and
-//! stops waiting for it at the attempt's deadline; a lookup the system resolver never ends
-//! leaves that thread blocked until the resolver gives up (its own timeout, seconds), which
-//! costs a thread for that long and never the deadline.
+//! Host names are looked up (`resolve.rs`) on a thread of ureq's, and waited for until the
+//! attempt's deadline; a lookup the system resolver never ends leaves that thread blocked until
+//! the resolver gives up (its own timeout, seconds), which costs a thread for that long and
+//! never the deadline. IP literals are never looked up, and a name's addresses are kept for a
+//! few seconds, so this happens about once per name and connection, not per request.
 //!
 //! ureq and rustls log through `log`, never `tracing` (so no spans). ureq logs at debug
 //! level (addresses resolved, connections, pool use, each request and response with its path
@@ -35,9 +36,11 @@
 
 mod backoff;
 mod client;
+mod gzip;
 mod origin;
 mod pause;
 mod proxy;
+mod resolve;
 mod response;
 #[cfg(feature = "tls")]
 mod tls;
@@ -45,16 +48,15 @@ mod tls;
 #[cfg(test)]
 mod tests;
 
-use std::io::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
-use flate2::write::GzEncoder;
 use ureq::http::{HeaderName, HeaderValue};
 
 use crate::config::{Compression, OtlpSettings, process_env};
 use backoff::Backoff;
 use client::{Attempt, Client, Tls};
+use gzip::Gzip;
 use origin::Origin;
 
 /// How one `send` ended.
@@ -79,9 +81,8 @@ pub(crate) enum Outcome {
 pub(crate) struct Sender {
     /// `Err`: why every send fails (a setting that cannot work, reported at startup).
     client: Result<Client, String>,
-    gzip: bool,
-    /// The compressed body, reused from one send to the next.
-    compressed: Vec<u8>,
+    /// Set with `gzip` compression.
+    gzip: Option<Gzip>,
     backoff: Backoff,
 }
 
@@ -114,8 +115,7 @@ impl Sender {
         }
         let sender = Sender {
             client,
-            gzip: settings.compression == Compression::Gzip,
-            compressed: Vec::new(),
+            gzip: (settings.compression == Compression::Gzip).then(Gzip::new),
             backoff: Backoff::default(),
         };
         (sender, warnings)
@@ -131,16 +131,13 @@ impl Sender {
             Err(reason) => return failed(reason.clone()),
         };
         let origin = client.origin();
-        let body = if self.gzip {
-            match gzip(body, std::mem::take(&mut self.compressed)) {
-                Ok(compressed) => {
-                    self.compressed = compressed;
-                    &self.compressed
-                }
+        let gzip = self.gzip.is_some();
+        let body = match &mut self.gzip {
+            Some(compressor) => match compressor.compress(body) {
+                Ok(compressed) => compressed,
                 Err(reason) => return failed(reason),
-            }
-        } else {
-            body
+            },
+            None => body,
         };
         let mut attempts = 0;
         let mut last = None;
@@ -157,7 +154,6 @@ impl Sender {
                 return Outcome::TimedOut { attempts, last };
             }
             attempts += 1;
-            let gzip = self.gzip;
             // ureq asserts a few invariants with panics; one must not end the export thread.
             let attempt = catch_unwind(AssertUnwindSafe(|| client.attempt(body, gzip, remaining)))
                 .unwrap_or_else(|_| Attempt::Fail("the HTTP client panicked".to_owned()));
@@ -280,17 +276,4 @@ fn headers(settings: &OtlpSettings, warnings: &mut Vec<String>) -> Vec<(HeaderNa
         }
     }
     headers
-}
-
-/// `body` gzip-compressed into `buffer` (RFC 1952), for `Content-Encoding: gzip`.
-fn gzip(body: &[u8], mut buffer: Vec<u8>) -> Result<Vec<u8>, String> {
-    buffer.clear();
-    // Level 1. Measured on a 512-span request (110 KB: random ids, repeated keys and names),
-    // release build: level 1 takes 0.5 ms and leaves 24% of the bytes, the default level 6
-    // takes 2.1 ms for 20%.
-    let mut encoder = GzEncoder::new(buffer, flate2::Compression::fast());
-    encoder
-        .write_all(body)
-        .and_then(|()| encoder.finish())
-        .map_err(|e| format!("gzip failed: {e}"))
 }
