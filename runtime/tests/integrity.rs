@@ -1091,10 +1091,13 @@ fn forgetting_many_guards_keeps_memory_bounded_and_later_roots_are_roots() {
     );
     let stats = guard.stats();
     let forgotten = sink.forgotten.load(std::sync::atomic::Ordering::Relaxed) as u64;
+    // "warm-up" and "fresh" are spans too: either is exported, or dropped at the full queue
+    // and counted with the forgotten ones.
+    let others = spans.len() as u64;
     assert_eq!(
-        forgotten + stats.failed + stats.dropped,
-        FORGOTTEN as u64,
-        "every forgotten guard's span is exported or counted ({stats:?})"
+        forgotten + others + stats.failed + stats.dropped,
+        FORGOTTEN as u64 + 2,
+        "every span is exported or counted ({others} others exported, {stats:?})"
     );
 }
 
