@@ -32,6 +32,13 @@ pub(crate) use panic::{install_panic_hook, mark_service_main, release as release
 
 /// Target of the panic line; kept enabled whatever `RUST_LOG` says (see [`filter`]).
 const PANIC_TARGET: &str = "traced::panic";
+
+/// Longest stack trace a panic's line and its log record carry, in bytes: a deep recursion's
+/// trace is cut (on a character boundary) rather than making a line of megabytes. The record
+/// keeps it whole up to this size, past the attribute value length limit: a stack trace cut at
+/// 4096 characters loses the frames that matter (semantic conventions, "Exceptions in logs":
+/// `exception.stacktrace`).
+const MAX_STACKTRACE: usize = 64 * 1024;
 pub(crate) use crate::engine::EXCEPTION_TARGET;
 
 /// The layer of the global subscriber: lines on stderr in the configured format, in colour

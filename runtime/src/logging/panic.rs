@@ -20,15 +20,11 @@ use std::cell::{Cell, RefCell};
 use std::panic::PanicHookInfo;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::PANIC_TARGET;
+use super::{MAX_STACKTRACE, PANIC_TARGET};
 use crate::engine::{self, panic};
 
 /// Our hook is in the chain; installing again would log every panic twice.
 static INSTALLED: AtomicBool = AtomicBool::new(false);
-
-/// Longest stack trace a panic's line carries, in bytes: a deep recursion's trace is cut (on
-/// a character boundary) rather than making a line of megabytes.
-const MAX_STACKTRACE: usize = 64 * 1024;
 
 thread_local! {
     /// Set while this thread logs a panic: a panic from inside that logging (a subscriber's

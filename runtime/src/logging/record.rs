@@ -15,7 +15,7 @@ use std::fmt;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Metadata};
 
-use super::{EXCEPTION_TARGET, PANIC_TARGET, span_fields};
+use super::{EXCEPTION_TARGET, MAX_STACKTRACE, PANIC_TARGET, span_fields};
 use crate::engine::clock;
 use crate::engine::format::write_bounded;
 use crate::engine::log_record::{LogRecord, Severity};
@@ -219,7 +219,14 @@ impl Visit for RecordVisitor<'_> {
     }
     fn record_str(&mut self, field: &Field, value: &str) {
         match self.route(field) {
-            Route::Attr(key) => self.push(key, AttrValue::text(truncate(value, self.max_chars))),
+            Route::Attr(key) => {
+                let max = if self.own && key == "exception.stacktrace" {
+                    self.max_chars.max(MAX_STACKTRACE)
+                } else {
+                    self.max_chars
+                };
+                self.push(key, AttrValue::text(truncate(value, max)));
+            }
             _ => self.text(field, format_args!("{value}")),
         }
     }
