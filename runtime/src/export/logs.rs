@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::reports::due;
+use super::reports::{ShutdownReport, due};
 use crate::config::{BatchSettings, OtlpSettings};
 use crate::engine::clock::Anchor;
 use crate::engine::log_queue::LogQueue;
@@ -28,16 +28,6 @@ use crate::sender::{Outcome, Sender};
 pub(crate) struct LogsHandle {
     /// Whether the final flush finished every export.
     done: mpsc::Receiver<bool>,
-}
-
-/// What the guard logs about log records after shutdown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct LogsReport {
-    pub(crate) exported: u64,
-    pub(crate) failed: u64,
-    pub(crate) dropped: u64,
-    /// False when the flush did not finish within the export timeout.
-    pub(crate) completed: bool,
 }
 
 struct LogsWorker {
@@ -103,12 +93,12 @@ impl LogsHandle {
     }
 
     /// Waits for the final flush, at most `timeout`.
-    pub(crate) fn wait(&self, queue: &LogQueue, timeout: Duration) -> LogsReport {
+    pub(crate) fn wait(&self, queue: &LogQueue, timeout: Duration) -> ShutdownReport {
         let completed = matches!(self.done.recv_timeout(timeout), Ok(true));
         let counters = &queue.counters;
         // Still queued, or being sent: lost.
         let left = queue.queued() as u64 + counters.exporting.load(Ordering::Relaxed);
-        LogsReport {
+        ShutdownReport {
             exported: counters.exported.load(Ordering::Relaxed),
             failed: counters.export_failed.load(Ordering::Relaxed) + left,
             dropped: counters.dropped(),

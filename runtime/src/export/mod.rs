@@ -12,7 +12,8 @@ mod stats;
 mod worker;
 
 pub(crate) use crate::config::BoxedExporter;
-pub(crate) use logs::{LogsHandle, LogsReport};
+pub(crate) use logs::LogsHandle;
+pub(crate) use reports::ShutdownReport;
 pub(crate) use stats::ExporterCounters;
 pub use stats::ExporterStats;
-pub(crate) use worker::{ExporterSpec, ShutdownReport, Worker, WorkerHandle};
+pub(crate) use worker::{ExporterSpec, Worker, WorkerHandle};

@@ -7,6 +7,17 @@ use std::time::{Duration, Instant};
 
 use crate::engine::pipeline::Pipeline;
 
+/// What an export thread's final flush did, for the guard to log after shutdown (spans' and
+/// log records' alike).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ShutdownReport {
+    pub(crate) exported: u64,
+    pub(crate) failed: u64,
+    pub(crate) dropped: u64,
+    /// False when the flush did not finish within the export timeout.
+    pub(crate) completed: bool,
+}
+
 /// How often a kind of loss may be reported again.
 pub(crate) const REPORT_INTERVAL: Duration = Duration::from_secs(10);
 

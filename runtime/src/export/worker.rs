@@ -15,7 +15,7 @@ use super::console::ConsoleExporter;
 use super::convert::{Strings, span_data};
 use super::lane::Lane;
 use super::otlp::OtlpExporter;
-use super::reports::Reports;
+use super::reports::{Reports, ShutdownReport};
 use super::stats::ExporterCounters;
 use crate::config::{BatchSettings, OtlpSettings};
 use crate::engine::clock::Anchor;
@@ -48,16 +48,6 @@ pub(crate) struct WorkerHandle {
     /// Whether the final flush finished every export.
     done: mpsc::Receiver<bool>,
     exporters: Vec<Arc<ExporterCounters>>,
-}
-
-/// What the guard logs after shutdown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ShutdownReport {
-    pub(crate) exported: u64,
-    pub(crate) failed: u64,
-    pub(crate) dropped: u64,
-    /// False when the flush did not finish within the export timeout.
-    pub(crate) completed: bool,
 }
 
 #[derive(Debug)]

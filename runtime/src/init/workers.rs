@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::config::Settings;
 use crate::engine::log_queue::LogQueue;
 use crate::engine::pipeline::{self, Pipeline};
-use crate::export::{ExporterSpec, LogsHandle, LogsReport, ShutdownReport, Worker, WorkerHandle};
+use crate::export::{ExporterSpec, LogsHandle, ShutdownReport, Worker, WorkerHandle};
 
 /// The threads of a pipeline.
 #[derive(Debug)]
@@ -23,7 +23,7 @@ pub(super) struct Workers {
 /// What the guard logs after shutdown.
 pub(super) struct Reports {
     spans: Option<ShutdownReport>,
-    logs: Option<LogsReport>,
+    logs: Option<ShutdownReport>,
     timeout: Duration,
     logs_timeout: Duration,
 }
@@ -118,65 +118,68 @@ impl Reports {
     /// One line per signal: a warning when something was lost, else a debug line.
     pub(super) fn log(&self) {
         if let Some(report) = self.spans {
-            if !report.completed {
-                tracing::warn!(
-                    target: "traced",
-                    exported = report.exported,
-                    lost = report.failed,
-                    dropped = report.dropped,
-                    "span export did not finish within the export timeout ({} ms); exiting anyway",
-                    self.timeout.as_millis()
-                );
-            } else if report.failed > 0 || report.dropped > 0 {
-                tracing::warn!(
-                    target: "traced",
-                    exported = report.exported,
-                    failed = report.failed,
-                    dropped = report.dropped,
-                    "tracing shut down: {} spans exported, {} failed to export, {} dropped",
-                    report.exported,
-                    report.failed,
-                    report.dropped
-                );
-            } else {
-                tracing::debug!(
-                    target: "traced",
-                    exported = report.exported,
-                    "tracing shut down: {} spans exported",
-                    report.exported
-                );
-            }
+            log_report(&report, self.timeout, &SPANS);
         }
         if let Some(report) = self.logs {
-            if !report.completed {
-                tracing::warn!(
-                    target: "traced",
-                    exported = report.exported,
-                    lost = report.failed,
-                    dropped = report.dropped,
-                    "log export did not finish within the export timeout ({} ms); exiting anyway",
-                    self.logs_timeout.as_millis()
-                );
-            } else if report.failed > 0 || report.dropped > 0 {
-                tracing::warn!(
-                    target: "traced",
-                    exported = report.exported,
-                    failed = report.failed,
-                    dropped = report.dropped,
-                    "log export shut down: {} log records exported, {} failed to export, {} \
-                     dropped",
-                    report.exported,
-                    report.failed,
-                    report.dropped
-                );
-            } else {
-                tracing::debug!(
-                    target: "traced",
-                    exported = report.exported,
-                    "log export shut down: {} log records exported",
-                    report.exported
-                );
-            }
+            log_report(&report, self.logs_timeout, &LOG_RECORDS);
         }
+    }
+}
+
+/// How a signal's shutdown lines name it.
+struct Wording {
+    /// "span export did not finish …"
+    export: &'static str,
+    /// "tracing shut down: …"
+    shut_down: &'static str,
+    /// "… 3 spans exported"
+    items: &'static str,
+}
+
+const SPANS: Wording = Wording {
+    export: "span export",
+    shut_down: "tracing shut down",
+    items: "spans",
+};
+
+const LOG_RECORDS: Wording = Wording {
+    export: "log export",
+    shut_down: "log export shut down",
+    items: "log records",
+};
+
+fn log_report(report: &ShutdownReport, timeout: Duration, wording: &Wording) {
+    if !report.completed {
+        tracing::warn!(
+            target: "traced",
+            exported = report.exported,
+            lost = report.failed,
+            dropped = report.dropped,
+            "{} did not finish within the export timeout ({} ms); exiting anyway",
+            wording.export,
+            timeout.as_millis()
+        );
+    } else if report.failed > 0 || report.dropped > 0 {
+        tracing::warn!(
+            target: "traced",
+            exported = report.exported,
+            failed = report.failed,
+            dropped = report.dropped,
+            "{}: {} {} exported, {} failed to export, {} dropped",
+            wording.shut_down,
+            report.exported,
+            wording.items,
+            report.failed,
+            report.dropped
+        );
+    } else {
+        tracing::debug!(
+            target: "traced",
+            exported = report.exported,
+            "{}: {} {} exported",
+            wording.shut_down,
+            report.exported,
+            wording.items
+        );
     }
 }
