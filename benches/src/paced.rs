@@ -102,6 +102,43 @@ impl Pacing {
     }
 }
 
+/// A paced benchmark's command line: the measured window, the warm-up before it, how long the
+/// pacing loop's own cost is measured, the offered rate and the rounds.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub seconds: f64,
+    pub warmup: f64,
+    pub pacing: f64,
+    pub rate: f64,
+    pub rounds: usize,
+}
+
+impl Options {
+    /// From `--seconds` (5), `--warmup` (1), `--pacing` (2), `--rate` (`rate`), `--rounds` (3).
+    pub fn from_args(rate: f64) -> Options {
+        Options {
+            seconds: arg_f64("--seconds", 5.0),
+            warmup: arg_f64("--warmup", 1.0),
+            pacing: arg_f64("--pacing", 2.0),
+            rate: arg_f64("--rate", rate),
+            rounds: arg_f64("--rounds", 3.0) as usize,
+        }
+    }
+
+    /// The arguments a candidate process is started with (all but the rounds).
+    pub fn to_args(self) -> Vec<String> {
+        [
+            ("--seconds", self.seconds),
+            ("--warmup", self.warmup),
+            ("--pacing", self.pacing),
+            ("--rate", self.rate),
+        ]
+        .iter()
+        .flat_map(|(k, v)| [k.to_string(), v.to_string()])
+        .collect()
+    }
+}
+
 /// The value after `name` on the command line.
 pub fn arg(name: &str) -> Option<String> {
     let argv: Vec<String> = std::env::args().collect();

@@ -47,7 +47,7 @@ use opentelemetry_sdk::logs::{BatchConfigBuilder, BatchLogProcessor, SdkLoggerPr
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use traced_benches::cpu::{self, ThreadCpu};
 use traced_benches::logs_receiver::{self, Expected, Receiver};
-use traced_benches::paced::{Pacing, Round, Schedule, arg, arg_f64, median, parse_round};
+use traced_benches::paced::{Options, Pacing, Round, Schedule, arg, median, parse_round};
 use traced_benches::thread_allocs::{self, CountingAllocator};
 use traced_benches::{args, otel_code, traced_code};
 use tracing_subscriber::layer::SubscriberExt;
@@ -62,46 +62,13 @@ const QUEUE: usize = 2048;
 const VALID_SHARE: f64 = 0.99;
 const CANDIDATES: [&str; 2] = ["traced", "sdk"];
 
-#[derive(Debug, Clone, Copy)]
-struct Options {
-    seconds: f64,
-    warmup: f64,
-    pacing: f64,
-    rate: f64,
-    rounds: usize,
-}
-
-impl Options {
-    fn from_args() -> Options {
-        Options {
-            seconds: arg_f64("--seconds", 5.0),
-            warmup: arg_f64("--warmup", 1.0),
-            pacing: arg_f64("--pacing", 2.0),
-            rate: arg_f64("--rate", 50_000.0),
-            rounds: arg_f64("--rounds", 3.0) as usize,
-        }
-    }
-
-    fn to_args(self) -> Vec<String> {
-        [
-            ("--seconds", self.seconds),
-            ("--warmup", self.warmup),
-            ("--pacing", self.pacing),
-            ("--rate", self.rate),
-        ]
-        .iter()
-        .flat_map(|(k, v)| [k.to_string(), v.to_string()])
-        .collect()
-    }
-
-    /// Iterations the candidate can produce at most (two events each), with room to spare.
-    fn iterations(self) -> usize {
-        ((self.warmup + self.seconds + 1.0) * self.rate / 2.0 * 1.1) as usize + 1024
-    }
+/// Iterations the candidate can produce at most (two events each), with room to spare.
+fn iterations(options: Options) -> usize {
+    ((options.warmup + options.seconds + 1.0) * options.rate / 2.0 * 1.1) as usize + 1024
 }
 
 fn main() {
-    let options = Options::from_args();
+    let options = Options::from_args(50_000.0);
     if std::env::args().any(|a| a == "--receiver") {
         logs_receiver::serve();
     } else if let Some(candidate) = arg("--candidate") {
@@ -260,7 +227,7 @@ fn run_candidate(candidate: &str, options: Options) {
     let expected_path = PathBuf::from(arg("--expected").expect("--expected FILE"));
     let received_at_start = logs_receiver::records(&endpoint);
     let pacing_before = Pacing::measure(options.rate, options.pacing);
-    let mut expected = Expected::with_capacity(options.iterations());
+    let mut expected = Expected::with_capacity(iterations(options));
     let mut pipeline = match candidate {
         "traced" => traced_pipeline(),
         "sdk" => sdk_pipeline(),

@@ -46,7 +46,7 @@ use opentelemetry_sdk::trace::{
     BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, SpanData, SpanExporter,
 };
 use traced_benches::cpu::{self, ThreadCpu};
-use traced_benches::paced::{Pacing, Round, Schedule, arg, arg_f64, median, parse_round};
+use traced_benches::paced::{Options, Pacing, Round, Schedule, arg, median, parse_round};
 use traced_benches::rotel::Blackhole;
 use traced_benches::thread_allocs::{self, CountingAllocator};
 use traced_benches::{args, otel_code, traced_code};
@@ -60,41 +60,8 @@ const QUEUE: usize = 2048;
 const VALID_SHARE: f64 = 0.99;
 const CANDIDATES: [&str; 2] = ["traced", "sdk"];
 
-#[derive(Debug, Clone, Copy)]
-struct Options {
-    seconds: f64,
-    warmup: f64,
-    pacing: f64,
-    rate: f64,
-    rounds: usize,
-}
-
-impl Options {
-    fn from_args() -> Options {
-        Options {
-            seconds: arg_f64("--seconds", 5.0),
-            warmup: arg_f64("--warmup", 1.0),
-            pacing: arg_f64("--pacing", 2.0),
-            rate: arg_f64("--rate", 100_000.0),
-            rounds: arg_f64("--rounds", 3.0) as usize,
-        }
-    }
-
-    fn to_args(self) -> Vec<String> {
-        [
-            ("--seconds", self.seconds),
-            ("--warmup", self.warmup),
-            ("--pacing", self.pacing),
-            ("--rate", self.rate),
-        ]
-        .iter()
-        .flat_map(|(k, v)| [k.to_string(), v.to_string()])
-        .collect()
-    }
-}
-
 fn main() {
-    let options = Options::from_args();
+    let options = Options::from_args(100_000.0);
     match arg("--candidate") {
         Some(candidate) => run_candidate(&candidate, options),
         None => orchestrate(options),
