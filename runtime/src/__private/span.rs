@@ -6,7 +6,7 @@ use std::future::Future;
 
 use crate::engine::pipeline::{self, Pipeline};
 use crate::engine::{
-    AttrValue, CodeLocation, InSpan, Parent, SpanGuard, SpanKind, SpanValue, Started, format,
+    CodeLocation, InSpan, Parent, SpanGuard, SpanKind, SpanValue, Started, format,
 };
 use crate::w3c::Carrier;
 
@@ -122,7 +122,7 @@ impl SpanStart {
         if let Some(started) = &mut self.started
             && let Some(value) = value.span_value()
         {
-            started.push_new_attr(key, |max| AttrValue::from_value(value, max));
+            started.push_new_value(key, value);
         }
     }
 

@@ -22,7 +22,7 @@ use super::pipeline::Pipeline;
 use super::record::{Attrs, CodeLocation, SpanKind};
 use super::shared::SharedSpan;
 use super::stack;
-use super::value::AttrValue;
+use super::value::{AttrValue, Value};
 
 /// A started span. Dropped without being entered, it ends there (and is exported): every span
 /// that started ends once.
@@ -145,6 +145,24 @@ impl Started {
             record.push_new_attr(key, limits.attribute_count, || {
                 value(limits.attribute_value_length)
             });
+        }
+    }
+
+    /// [`push_new_attr`](Self::push_new_attr) for a typed value, written into its slot
+    /// directly (see `SpanRecord::push_new_value`).
+    #[inline(always)]
+    pub(crate) fn push_new_value(&mut self, key: &'static str, value: Value<'_>) {
+        if let Recording::Own(own) = &mut self.0.recording {
+            let limits = own.pipeline.limits;
+            let Some(record) = own.get_mut() else {
+                return;
+            };
+            record.push_new_value(
+                key,
+                limits.attribute_count,
+                value,
+                limits.attribute_value_length,
+            );
         }
     }
 
