@@ -65,8 +65,8 @@ impl Inbox {
         }
     }
 
-    /// Bytes received past the response: a server that sends them cannot be trusted with
-    /// the connection's next request.
+    /// Whether every byte received was used: bytes past the end of a response mean the server
+    /// and we disagree on where messages end, and its connection is not used again.
     pub(super) fn is_empty(&self) -> bool {
         self.start == self.end
     }
@@ -260,4 +260,26 @@ fn copy(
         n -= take;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunk_size;
+
+    #[test]
+    fn chunk_sizes() {
+        assert_eq!(chunk_size(b"1a"), Some(26));
+        assert_eq!(chunk_size(b"FF ;name=value"), Some(255));
+        assert_eq!(chunk_size(b"0"), Some(0));
+        for bad in [
+            &b""[..],
+            b";x",
+            b"-1",
+            b"1 x",
+            b"0x10",
+            b"11111111111111111",
+        ] {
+            assert_eq!(chunk_size(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
 }

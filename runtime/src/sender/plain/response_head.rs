@@ -124,3 +124,63 @@ fn decimal(digits: &[u8]) -> Option<u64> {
         n.checked_mul(10)?.checked_add(u64::from(digit))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(text: &str) -> Head {
+        let (length, head) = parse_head(text.as_bytes())
+            .expect("valid")
+            .expect("complete");
+        assert_eq!(length, text.len());
+        head
+    }
+
+    #[test]
+    fn framing_and_persistence_as_rfc_9112_says() {
+        let h = head("HTTP/1.1 200 OK\r\nContent-Length: 7, 7\r\n\r\n");
+        assert_eq!((h.framing, h.persistent), (Framing::Length(7), true));
+        let h =
+            head("HTTP/1.1 200 OK\r\nConnection: Keep-Alive, Close\r\ncontent-length: 0\r\n\r\n");
+        assert!(!h.persistent);
+        let h = head("HTTP/1.0 200 OK\r\ncontent-length: 0\r\n\r\n");
+        assert!(!h.persistent);
+        let h = head("HTTP/1.0 200 OK\r\nconnection: keep-alive\r\ncontent-length: 0\r\n\r\n");
+        assert!(h.persistent);
+        let h = head("HTTP/1.1 200 OK\r\n\r\n");
+        assert_eq!((h.framing, h.persistent), (Framing::Close, false));
+        let h = head("HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, chunked\r\n\r\n");
+        assert_eq!((h.framing, h.persistent), (Framing::Chunked, true));
+        let h = head("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked, gzip\r\n\r\n");
+        assert_eq!(h.framing, Framing::Close);
+        let h = head("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ncontent-length: 5\r\n\r\n");
+        assert_eq!((h.framing, h.persistent), (Framing::Chunked, false));
+        let h = head("HTTP/1.1 304 Not Modified\r\ncontent-length: 5\r\n\r\n");
+        assert_eq!((h.framing, h.persistent), (Framing::Length(0), true));
+    }
+
+    #[test]
+    fn retry_after_and_location_are_kept_when_they_matter() {
+        let h = head("HTTP/1.1 503 Busy\r\nRetry-After: 3\r\ncontent-length: 0\r\n\r\n");
+        assert_eq!(h.retry_after, Some(Duration::from_secs(3)));
+        let h = head("HTTP/1.1 301 Moved\r\nLocation: http://x/\r\ncontent-length: 0\r\n\r\n");
+        assert_eq!(h.location.as_deref(), Some("http://x/"));
+        let h = head("HTTP/1.1 200 OK\r\nLocation: http://x/\r\ncontent-length: 0\r\n\r\n");
+        assert_eq!(h.location, None);
+    }
+
+    #[test]
+    fn incomplete_and_malformed_heads() {
+        assert_eq!(parse_head(b"HTTP/1.1 200 OK\r\ncontent-le"), Ok(None));
+        for bad in [
+            "HTTP/1.1 200 OK\r\ncontent-length: 1, 2\r\n\r\n",
+            "HTTP/1.1 200 OK\r\ncontent-length: 99999999999999999999\r\n\r\n",
+            "HTTP/1.1 200 OK\r\ncontent-length:\r\n\r\n",
+            "HTTP/1.1 101 Switching Protocols\r\n\r\n",
+            "SSH-2.0-OpenSSH_9.6\r\n",
+        ] {
+            assert_eq!(parse_head(bad.as_bytes()), Err(Malformed), "{bad:?}");
+        }
+    }
+}

@@ -1,6 +1,6 @@
-//! The sender against real HTTP servers on 127.0.0.1 (`server.rs`, and `raw.rs` for scripts of
-//! our own client's tests): no part of the client is
-//! mocked. Backoff is shortened so retries take milliseconds.
+//! The sender against real HTTP servers on 127.0.0.1 (`server.rs`, and `raw.rs` for the
+//! scripts of our own client's tests): no part of the client is mocked. Backoff is shortened
+//! so retries take milliseconds.
 
 mod http_tests;
 mod plain_conn_tests;
