@@ -118,13 +118,14 @@ fn an_answer_that_never_comes_ends_at_the_timeout() {
 
 #[test]
 fn a_socket_timeout_shorter_than_the_time_left_does_not_end_the_wait() {
-    // The first request sets the socket's timeouts to about 100 ms; the second has 300 ms,
-    // which does not change them, and is answered after 150 ms.
+    // The first request sets the socket's timeouts to about 200 ms; the second has 390 ms,
+    // which does not change them (less than twice as long), and is answered after 260 ms: its
+    // read times out once on the socket's timeout and is made again.
     let server = Raw::start(|s| {
         let mut n = 0;
         while s.request().is_some() {
             if n == 1 {
-                thread::sleep(Duration::from_millis(150));
+                thread::sleep(Duration::from_millis(260));
             }
             s.send(OK);
             n += 1;
@@ -132,15 +133,15 @@ fn a_socket_timeout_shorter_than_the_time_left_does_not_end_the_wait() {
     });
     let mut client = server.plain(&[]);
     assert_eq!(
-        client.attempt(b"x", false, Duration::from_millis(100)),
+        client.attempt(b"x", false, Duration::from_millis(200)),
         ok()
     );
     let start = Instant::now();
     assert_eq!(
-        client.attempt(b"y", false, Duration::from_millis(180)),
+        client.attempt(b"y", false, Duration::from_millis(390)),
         ok()
     );
-    assert!(start.elapsed() >= Duration::from_millis(150));
+    assert!(start.elapsed() >= Duration::from_millis(260));
     assert_eq!(server.connections(), 1);
 }
 
