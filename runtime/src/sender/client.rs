@@ -13,6 +13,7 @@ use ureq::http::{HeaderName, HeaderValue, Uri};
 use ureq::unversioned::transport::DefaultConnector;
 use ureq::{Agent, Error};
 
+// Named here by the sender and its tests, whichever transport makes the attempt.
 pub(crate) use super::attempt::{Attempt, MAX_RESPONSE_BYTES, USER_AGENT};
 use super::attempt::{host_not_found, not_http, redirected, refused, retry, too_large};
 use super::origin::Origin;
@@ -192,15 +193,14 @@ impl UreqClient {
 /// OTLP/HTTP, "Failures": connection failures are retried; what the peer cannot fix by itself
 /// (TLS, a malformed response, our configuration) is not.
 fn failure(error: Error) -> Attempt {
-    let retry = |reason: String| Attempt::Retry {
-        reason,
-        retry_after: None,
-    };
     match error {
         Error::Timeout(_) => Attempt::TimedOut,
         Error::Io(error) => io_failure(&error),
         Error::HostNotFound => host_not_found(),
-        Error::ConnectionFailed => retry("could not connect to the collector".to_owned()),
+        Error::ConnectionFailed => Attempt::Retry {
+            reason: "could not connect to the collector".to_owned(),
+            retry_after: None,
+        },
         Error::ConnectProxyFailed(_) => {
             Attempt::Fail("the proxy refused to connect to the collector".to_owned())
         }

@@ -219,19 +219,6 @@ fn build_client(
 ) -> Result<Client, String> {
     let tls = tls_config(settings, &origin)?;
     let proxy = match proxy::route(&origin, env, warnings) {
-        proxy::Route::Direct if !origin.is_https() => {
-            let headers = headers(settings, warnings);
-            if let Some(plain) = Plain::new(&settings.endpoint, origin.clone(), &headers) {
-                return Ok(Client::Plain(Box::new(plain)));
-            }
-            return Ok(Client::Ureq(Box::new(UreqClient::new(
-                settings.endpoint.clone(),
-                origin,
-                headers,
-                None,
-                tls,
-            ))));
-        }
         proxy::Route::Direct => None,
         proxy::Route::Proxy { url, var } => {
             let proxy =
@@ -245,10 +232,19 @@ fn build_client(
             Some(proxy)
         }
     };
+    let headers = headers(settings, warnings);
+    // An `http://` endpoint reached directly: our own client. `None` when the endpoint is not
+    // a URL it can send to; ureq then reports why on each attempt, as for any endpoint.
+    if proxy.is_none()
+        && !origin.is_https()
+        && let Some(plain) = Plain::new(&settings.endpoint, origin.clone(), &headers)
+    {
+        return Ok(Client::Plain(Box::new(plain)));
+    }
     Ok(Client::Ureq(Box::new(UreqClient::new(
         settings.endpoint.clone(),
         origin,
-        headers(settings, warnings),
+        headers,
         proxy,
         tls,
     ))))

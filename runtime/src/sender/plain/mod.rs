@@ -30,7 +30,8 @@ use conn::Conn;
 use head::RequestHead;
 use read::{Inbox, ReadError, read_body, read_head};
 
-/// A body kept across requests larger than this is given back after its response.
+/// The response body's buffer is kept from one request to the next, unless an answer grew it
+/// past this (a collector's answer is a few bytes; one of megabytes is not kept around).
 const KEPT_BODY: usize = 64 * 1024;
 
 #[derive(Debug)]
