@@ -29,6 +29,7 @@ use crate::sender::response::{Verdict, partial_success, verdict};
 use conn::Conn;
 use head::RequestHead;
 use read::{Inbox, ReadError, read_body, read_head};
+use response_head::Framing;
 
 /// The response body's buffer is kept from one request to the next, unless an answer grew it
 /// past this (a collector's answer is a few bytes; one of megabytes is not kept around).
@@ -186,13 +187,20 @@ impl Plain {
             Err(ReadError::NotHttp | ReadError::TooLarge) => return Exchange::Failed(not_http()),
         };
         let status = head.status;
-        let read = read_body(
-            &mut self.inbox,
-            conn,
-            deadline,
-            head.framing,
-            &mut self.body,
-        );
+        // Only a 2xx body is used. Another is read only so that the connection can carry the
+        // next request, which one ending at the close cannot: it is not waited for.
+        let read = if verdict(status) == Verdict::Delivered || head.framing != Framing::Close {
+            read_body(
+                &mut self.inbox,
+                conn,
+                deadline,
+                head.framing,
+                &mut self.body,
+            )
+        } else {
+            Ok(())
+        };
+        // Not persistent when the body ends at the close (RFC 9112 §9.3).
         let reusable = head.persistent && read.is_ok();
         let attempt = match verdict(status) {
             Verdict::Delivered => match read {

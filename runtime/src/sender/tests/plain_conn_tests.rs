@@ -196,6 +196,31 @@ fn a_refusal_with_a_body_over_4_mib_is_left_unread_and_its_connection_dropped() 
 }
 
 #[test]
+fn a_refusal_whose_body_ends_at_the_close_is_not_waited_for() {
+    // A body without a length, from a server that keeps the connection open.
+    let server = Raw::start(|s| {
+        if s.request().is_some() {
+            s.send(b"HTTP/1.1 503 Service Unavailable\r\n\r\nbusy");
+            let _ = s.request();
+        }
+    });
+    let start = Instant::now();
+    let attempt = server.plain(&[]).attempt(b"x", false, SECS);
+    assert_eq!(
+        attempt,
+        Attempt::Retry {
+            reason: "the collector answered 503 Service Unavailable".to_owned(),
+            retry_after: None,
+        }
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
 fn through_the_sender_a_closed_kept_connection_is_no_failure() {
     let server = Raw::start(|s| {
         if s.request().is_some() {
