@@ -1,33 +1,26 @@
-//! One HTTP attempt with ureq: a blocking HTTP/1.1 client that needs no async runtime, keeps
-//! connections alive, and logs through `log` only (never `tracing`, so it opens no spans).
+//! The HTTP client of one sender: our own HTTP/1.1 client (`plain/`) for an `http://` endpoint
+//! reached directly, ureq for `https://` endpoints and proxies. ureq is a blocking HTTP/1.1
+//! client that needs no async runtime, keeps connections alive, and logs through `log` only
+//! (never `tracing`, so it opens no spans).
 //!
-//! What comes back is classified here, and no reason built here quotes a response body, a
-//! header value, the request URL's path or query, or a proxy URL: they may hold secrets.
+//! What comes back is classified with `attempt.rs`, whose reasons quote no response body,
+//! header value, request path or query, or proxy URL.
 
 use std::io;
 use std::time::{Duration, SystemTime};
 
-use ureq::http::{HeaderName, HeaderValue, StatusCode, Uri};
+use ureq::http::{HeaderName, HeaderValue, Uri};
 use ureq::unversioned::transport::DefaultConnector;
 use ureq::{Agent, Error};
 
+// Named here by the sender and its tests, whichever transport makes the attempt.
+pub(crate) use super::attempt::{Attempt, MAX_RESPONSE_BYTES, USER_AGENT};
+use super::attempt::{host_not_found, not_http, redirected, refused, retry, too_large};
 use super::origin::Origin;
 use super::pause::retry_after;
+use super::plain::Plain;
 use super::resolve::CachingResolver;
 use super::response::{Verdict, partial_success, verdict};
-
-/// The longest response body read (OTLP responses are a few bytes); a 2xx body longer than
-/// this is a failure, any other is left unread.
-pub(crate) const MAX_RESPONSE_BYTES: u64 = 4 * 1024 * 1024;
-
-/// `traced/0.1.0 (Rust 1.88.0)`: the product comment is set by `build.rs`.
-pub(crate) const USER_AGENT: &str = concat!(
-    "traced/",
-    env!("CARGO_PKG_VERSION"),
-    " (",
-    env!("TRACED_RUST_PRODUCT"),
-    ")"
-);
 
 /// The TLS settings of an `https://` endpoint; a build without the `tls` feature has none.
 #[cfg(feature = "tls")]
@@ -35,25 +28,36 @@ pub(crate) type Tls = ureq::tls::TlsConfig;
 #[cfg(not(feature = "tls"))]
 pub(crate) type Tls = std::convert::Infallible;
 
-/// How one attempt ended.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Attempt {
-    Delivered {
-        rejected: u64,
-        message: Option<String>,
-    },
-    /// A retryable failure; the collector may have said how long to wait.
-    Retry {
-        reason: String,
-        retry_after: Option<Duration>,
-    },
-    Fail(String),
-    /// The attempt's time ran out.
-    TimedOut,
+/// `attempt` and `origin` are all a sender uses, whichever transport is behind them.
+#[derive(Debug)]
+pub(crate) enum Client {
+    /// An `http://` endpoint reached directly (no proxy): the common case, and the one whose
+    /// cost per request matters (one write and no allocation per request, `plain/`).
+    Plain(Box<Plain>),
+    /// `https://` endpoints and every proxy.
+    Ureq(Box<UreqClient>),
+}
+
+impl Client {
+    pub(crate) fn origin(&self) -> &Origin {
+        match self {
+            Client::Plain(plain) => plain.origin(),
+            Client::Ureq(ureq) => &ureq.origin,
+        }
+    }
+
+    /// Posts `body` (gzip-compressed when `gzip`) and waits at most `timeout` for everything:
+    /// DNS, connecting (through the proxy), TLS, sending, and reading the response.
+    pub(crate) fn attempt(&mut self, body: &[u8], gzip: bool, timeout: Duration) -> Attempt {
+        match self {
+            Client::Plain(plain) => plain.attempt(body, gzip, timeout),
+            Client::Ureq(ureq) => ureq.attempt(body, gzip, timeout),
+        }
+    }
 }
 
 #[derive(Debug)]
-pub(crate) struct Client {
+pub(crate) struct UreqClient {
     agent: Agent,
     /// The agent's resolver, told when a connection fails.
     resolver: CachingResolver,
@@ -65,14 +69,14 @@ pub(crate) struct Client {
     headers: Vec<(HeaderName, HeaderValue)>,
 }
 
-impl Client {
+impl UreqClient {
     pub(crate) fn new(
         endpoint: String,
         origin: Origin,
         headers: Vec<(HeaderName, HeaderValue)>,
         proxy: Option<ureq::Proxy>,
         tls: Option<Tls>,
-    ) -> Client {
+    ) -> UreqClient {
         let config = Agent::config_builder()
             // Statuses are classified here, never turned into errors.
             .http_status_as_error(false)
@@ -92,7 +96,7 @@ impl Client {
             match never {}
         }
         let resolver = CachingResolver::default();
-        Client {
+        UreqClient {
             agent: Agent::with_parts(
                 config.build(),
                 DefaultConnector::default(),
@@ -106,13 +110,7 @@ impl Client {
         }
     }
 
-    pub(crate) fn origin(&self) -> &Origin {
-        &self.origin
-    }
-
-    /// Posts `body` (gzip-compressed when `gzip`) and waits at most `timeout` for everything:
-    /// DNS, connecting (through the proxy), TLS, sending, and reading the response.
-    pub(crate) fn attempt(&self, body: &[u8], gzip: bool, timeout: Duration) -> Attempt {
+    fn attempt(&self, body: &[u8], gzip: bool, timeout: Duration) -> Attempt {
         let request = match &self.uri {
             Some(uri) => self.agent.post(uri.clone()),
             None => self.agent.post(&self.endpoint),
@@ -157,11 +155,7 @@ impl Client {
                         let (rejected, message) = partial_success(&bytes).unwrap_or((0, None));
                         Attempt::Delivered { rejected, message }
                     }
-                    Err(Error::BodyExceedsLimit(_)) => Attempt::Fail(format!(
-                        "the collector answered {} with a body over {} MiB; not read",
-                        described(status),
-                        MAX_RESPONSE_BYTES >> 20
-                    )),
+                    Err(Error::BodyExceedsLimit(_)) => too_large(status),
                     // The collector accepted the data; only its partial-success report is lost,
                     // and sending again would duplicate the batch.
                     Err(_) => Attempt::Delivered {
@@ -182,65 +176,35 @@ impl Client {
                     .with_config()
                     .limit(MAX_RESPONSE_BYTES)
                     .read_to_vec();
-                Attempt::Retry {
-                    reason: format!("the collector answered {}", described(status)),
-                    retry_after,
-                }
+                retry(status, retry_after)
             }
             Verdict::Redirect => {
-                let target = response
+                let location = response
                     .headers()
                     .get("location")
-                    .and_then(|v| v.to_str().ok())
-                    .map(|location| match self.origin.of_location(location) {
-                        Some(origin) => format!("to {origin}"),
-                        None => "to a location that is not an http(s) URL".to_owned(),
-                    })
-                    .unwrap_or_else(|| "without a location".to_owned());
-                Attempt::Fail(format!(
-                    "the collector answered {} (a redirect {target}); redirects are not \
-                     followed: set the endpoint to where the collector is",
-                    described(status)
-                ))
+                    .and_then(|v| v.to_str().ok());
+                redirected(status, &self.origin, location)
             }
-            Verdict::Fail => Attempt::Fail(format!(
-                "the collector answered {}, which is not retried",
-                described(status)
-            )),
+            Verdict::Fail => refused(status),
         }
-    }
-}
-
-/// `503 Service Unavailable`: the code and the standard phrase, never the server's own.
-fn described(status: u16) -> String {
-    match StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-    {
-        Some(phrase) => format!("{status} {phrase}"),
-        None => status.to_string(),
     }
 }
 
 /// OTLP/HTTP, "Failures": connection failures are retried; what the peer cannot fix by itself
 /// (TLS, a malformed response, our configuration) is not.
 fn failure(error: Error) -> Attempt {
-    let retry = |reason: String| Attempt::Retry {
-        reason,
-        retry_after: None,
-    };
     match error {
         Error::Timeout(_) => Attempt::TimedOut,
         Error::Io(error) => io_failure(&error),
-        Error::HostNotFound => retry("the collector's host name did not resolve".to_owned()),
-        Error::ConnectionFailed => retry("could not connect to the collector".to_owned()),
+        Error::HostNotFound => host_not_found(),
+        Error::ConnectionFailed => Attempt::Retry {
+            reason: "could not connect to the collector".to_owned(),
+            retry_after: None,
+        },
         Error::ConnectProxyFailed(_) => {
             Attempt::Fail("the proxy refused to connect to the collector".to_owned())
         }
-        Error::Protocol(_) | Error::LargeResponseHeader(..) | Error::BodyStalled => Attempt::Fail(
-            "the collector's answer is not valid HTTP/1.1 (is the endpoint's scheme right?)"
-                .to_owned(),
-        ),
+        Error::Protocol(_) | Error::LargeResponseHeader(..) | Error::BodyStalled => not_http(),
         Error::TlsRequired => Attempt::Fail("TLS is required but was not set up".to_owned()),
         Error::Tls(reason) => Attempt::Fail(format!("TLS failed: {reason}")),
         #[cfg(feature = "tls")]
@@ -260,17 +224,5 @@ fn io_failure(error: &io::Error) -> Attempt {
         // Certificates and handshakes fail the same way on the next attempt.
         return Attempt::Fail(format!("TLS failed: {tls}"));
     }
-    if error.kind() == io::ErrorKind::TimedOut {
-        return Attempt::TimedOut;
-    }
-    // The operating system's text ("Connection refused (os error 111)"); other I/O errors
-    // carry a text of whichever layer made them, so only their kind is shown.
-    let reason = match error.raw_os_error() {
-        Some(_) => format!("connection failed: {error}"),
-        None => format!("connection failed: {}", error.kind()),
-    };
-    Attempt::Retry {
-        reason,
-        retry_after: None,
-    }
+    super::attempt::io_failure(error)
 }

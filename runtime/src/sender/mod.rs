@@ -11,7 +11,7 @@
 //!   returns by its deadline, and each attempt gets the time that remains.
 //! - `Retry-After` (`pause.rs`): a pause for the collector's origin, shared by every sender of
 //!   the process.
-//! - Secrets (`client.rs`): no reason quotes a body, a header value or a URL's path, query or
+//! - Secrets (`attempt.rs`): no reason quotes a body, a header value or a URL's path, query or
 //!   credentials; the request body is never logged.
 //!
 //! A TLS 1.3 server judges the client's certificate after the client has finished its
@@ -24,6 +24,12 @@
 //! never the deadline. IP literals are never looked up, and a name's addresses are kept for a
 //! few seconds, so this happens about once per name and connection, not per request.
 //!
+//! The HTTP client (`client.rs`): our own HTTP/1.1 client (`plain/`) for an `http://`
+//! endpoint reached directly, the common case, whose cost per request matters; ureq for
+//! `https://` endpoints and proxies.
+//!
+//! Ours logs through `log` only, at debug level with the target `traced::sender`: each
+//! connection it opens, and each kept one it finds closed, with the collector's origin alone.
 //! ureq and rustls log through `log`, never `tracing` (so no spans). ureq logs at debug
 //! level (addresses resolved, connections, pool use, each request and response with its path
 //! replaced by `******` and all but a few harmless headers redacted); at trace level ureq
@@ -34,11 +40,13 @@
 //! Whoever installs a `log` bridge keeps these targets (`ureq`, `ureq_proto`, `rustls`,
 //! `rustls_platform_verifier`) below trace level, and out of exported telemetry.
 
+mod attempt;
 mod backoff;
 mod client;
 mod gzip;
 mod origin;
 mod pause;
+mod plain;
 mod proxy;
 mod resolve;
 mod response;
@@ -55,9 +63,10 @@ use ureq::http::{HeaderName, HeaderValue};
 
 use crate::config::{Compression, OtlpSettings, process_env};
 use backoff::Backoff;
-use client::{Attempt, Client, Tls};
+use client::{Attempt, Client, Tls, UreqClient};
 use gzip::Gzip;
 use origin::Origin;
+use plain::Plain;
 
 /// How one `send` ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,11 +135,10 @@ impl Sender {
     /// The caller's deadline is the batch's start plus the configured timeout
     /// (`OtlpSettings::timeout`), which bounds the whole export of the batch.
     pub(crate) fn send(&mut self, body: &[u8], deadline: Instant) -> Outcome {
-        let client = match &self.client {
+        let client = match &mut self.client {
             Ok(client) => client,
             Err(reason) => return failed(reason.clone()),
         };
-        let origin = client.origin();
         let gzip = self.gzip.is_some();
         let body = match &mut self.gzip {
             Some(compressor) => match compressor.compress(body) {
@@ -142,7 +150,8 @@ impl Sender {
         let mut attempts = 0;
         let mut last = None;
         loop {
-            if !pause::wait(origin, deadline) {
+            // The client is borrowed for its origin around each attempt, which needs it mutably.
+            if !pause::wait(client.origin(), deadline) {
                 let last = last.or_else(|| {
                     Some("the collector asked to wait (Retry-After) past the deadline".to_owned())
                 });
@@ -154,7 +163,8 @@ impl Sender {
                 return Outcome::TimedOut { attempts, last };
             }
             attempts += 1;
-            // ureq asserts a few invariants with panics; one must not end the export thread.
+            // ureq asserts a few invariants with panics; one (or a bug of ours) must not end
+            // the export thread.
             let attempt = catch_unwind(AssertUnwindSafe(|| client.attempt(body, gzip, remaining)))
                 .unwrap_or_else(|_| Attempt::Fail("the HTTP client panicked".to_owned()));
             let (reason, retry_after) = match attempt {
@@ -175,7 +185,7 @@ impl Sender {
                 let end = now
                     .checked_add(wait)
                     .map_or(deadline, |end| end.min(deadline));
-                pause::pause(origin, end);
+                pause::pause(client.origin(), end);
                 // The pause is waited out at the top of the loop, to the deadline at most; the
                 // backoff still applies when the collector asked for less.
                 if wait >= backoff {
@@ -222,13 +232,22 @@ fn build_client(
             Some(proxy)
         }
     };
-    Ok(Client::new(
+    let headers = headers(settings, warnings);
+    // An `http://` endpoint reached directly: our own client. `None` when the endpoint is not
+    // a URL it can send to; ureq then reports why on each attempt, as for any endpoint.
+    if proxy.is_none()
+        && !origin.is_https()
+        && let Some(plain) = Plain::new(&settings.endpoint, origin.clone(), &headers)
+    {
+        return Ok(Client::Plain(Box::new(plain)));
+    }
+    Ok(Client::Ureq(Box::new(UreqClient::new(
         settings.endpoint.clone(),
         origin,
-        headers(settings, warnings),
+        headers,
         proxy,
         tls,
-    ))
+    ))))
 }
 
 /// Set for `http://` endpoints too, so that an `https://` proxy is verified like a collector

@@ -7,7 +7,8 @@
 //! `benches/README.md`: about a third of the export thread's CPU). This resolver answers IP
 //! literals (`127.0.0.1`, `[::1]`) at once, and keeps what a name resolved to for a few seconds,
 //! so a lookup (with its thread) happens about once per [`KEPT`] and when a connection fails,
-//! not once per request. A lookup that fails is not kept.
+//! not once per request. A lookup that fails is not kept. Our own client of `http://`
+//! endpoints (`plain/`) looks up through the same resolver, with [`CachingResolver::lookup`].
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
@@ -47,6 +48,21 @@ struct Kept {
 }
 
 impl CachingResolver {
+    /// The addresses of `uri`'s host and port, for a connection made without ureq's agent:
+    /// the same literals, cache and lookup (off-thread) as ureq's requests, waited for at most
+    /// `timeout`.
+    pub(crate) fn lookup(
+        &self,
+        uri: &Uri,
+        timeout: Duration,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let timeout = NextTimeout {
+            after: timeout.into(),
+            ..NextTimeout::default()
+        };
+        self.resolve(uri, &Config::default(), timeout)
+    }
+
     /// Forgets every name's addresses: a connection failed, and the name may have moved.
     pub(crate) fn forget(&self) {
         self.kept().clear();
@@ -178,6 +194,21 @@ mod tests {
         assert_eq!(resolver.kept().len(), 1);
         resolver.forget();
         assert!(resolver.kept().is_empty());
+    }
+
+    #[test]
+    fn lookup_answers_like_resolve() {
+        let resolver = CachingResolver::default();
+        let uri: Uri = "http://localhost:4318/v1/traces".parse().unwrap();
+        let addrs = resolver.lookup(&uri, Duration::from_secs(5)).unwrap();
+        assert_eq!(
+            addrs.to_vec(),
+            resolve(&resolver, "http://localhost:4318/").unwrap()
+        );
+        assert_eq!(resolver.kept().len(), 1);
+        let literal: Uri = "http://[::1]/".parse().unwrap();
+        let addrs = resolver.lookup(&literal, Duration::from_secs(5)).unwrap();
+        assert_eq!(&addrs[..], ["[::1]:80".parse::<SocketAddr>().unwrap()]);
     }
 
     #[test]

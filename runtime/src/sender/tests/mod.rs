@@ -1,8 +1,12 @@
-//! The sender against real HTTP servers on 127.0.0.1 (`server.rs`): no part of the client is
-//! mocked. Backoff is shortened so retries take milliseconds.
+//! The sender against real HTTP servers on 127.0.0.1 (`server.rs`, and `raw.rs` for the
+//! scripts of our own client's tests): no part of the client is mocked. Backoff is shortened
+//! so retries take milliseconds.
 
 mod http_tests;
+mod plain_conn_tests;
+mod plain_tests;
 mod proxy_tests;
+mod raw;
 mod retry_tests;
 mod server;
 #[cfg(feature = "tls")]

@@ -165,7 +165,7 @@ fn serve(
 }
 
 /// The next request of a connection; `None` at its end or on anything malformed.
-fn read_request(
+pub(super) fn read_request(
     stream: &mut dyn Stream,
     buffer: &mut Vec<u8>,
     connection: usize,
