@@ -9,6 +9,11 @@
 //!   guard is dropped at the end of the async `main`, inside a spawned task, or in
 //!   `spawn_blocking`.
 //!
+//! - `fault_app sigpipe N`: restores SIGPIPE's default action (which kills the process), as a
+//!   host in another language or a Rust binary built to keep SIGPIPE may have it; then one
+//!   span, flushed, a pause (the collector closes the kept connection meanwhile), `N` spans
+//!   of 4 KiB, flushed, and the guard's stats.
+//!
 //! It prints `traced_tests::MAIN_RETURNING` just before the shutdown starts, so tests can time it.
 
 use std::time::{Duration, Instant};
@@ -27,6 +32,10 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some(place @ ("main" | "task" | "blocking")) => on_runtime(guard, place, n),
+        Some("sigpipe") => {
+            sigpipe(guard, n);
+            Ok(())
+        }
         other => anyhow::bail!("unknown scenario {other:?}"),
     }
 }
@@ -41,6 +50,33 @@ fn spans(mut guard: traced::Guard, n: i64, per_ms: i64) {
         took.as_micros(),
         in_spans.as_nanos() / n.max(1) as u128,
         peak_rss_kib().saturating_sub(peak_before)
+    );
+    println!("{MAIN_RETURNING}");
+    guard.shutdown();
+    let stats = guard.stats();
+    println!(
+        "fault: stats exported={} failed={} dropped={}",
+        stats.exported, stats.failed, stats.dropped
+    );
+}
+
+fn sigpipe(mut guard: traced::Guard, n: i64) {
+    // SAFETY: `signal` is called before this program starts any thread of its own (the export
+    // thread runs traced's code only, which installs no signal handler), with a valid signal
+    // number and the default action, which needs no handler function.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    create(1, 0);
+    println!(
+        "fault: flush first={:?}",
+        traced::flush(Duration::from_secs(5))
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    create(n, 0);
+    println!(
+        "fault: flush second={:?}",
+        traced::flush(Duration::from_secs(10))
     );
     println!("{MAIN_RETURNING}");
     guard.shutdown();

@@ -8,7 +8,7 @@
 //! nothing. A read or write that times out on a value shorter than what remains is made again,
 //! until the deadline.
 
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice, Read};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
@@ -69,12 +69,13 @@ impl Conn {
         }
     }
 
-    /// Writes `head` then `body`, in one `writev` when the socket takes it all (a large body
+    /// Writes `head` then `body`, in one `sendmsg` when the socket takes it all (a large body
     /// often needs several), without copying either; by `deadline` at most.
     ///
-    /// `writev` takes no `MSG_NOSIGNAL`: a write to a connection the peer reset raises SIGPIPE,
-    /// which Rust programs ignore from the start (the standard library's runtime sets it so
-    /// before `main`), so it is the error `BrokenPipe`, handled as a closed connection.
+    /// A write to a connection the peer reset is the error `BrokenPipe` (handled as a closed
+    /// connection), never the signal SIGPIPE, which kills a process that has not ignored it
+    /// (a Rust `main` ignores it, a host in another language or a Rust binary built to
+    /// restore it may not): see [`send`].
     pub(super) fn write_all(
         &mut self,
         head: &[u8],
@@ -89,7 +90,7 @@ impl Conn {
                 self.tcp.set_write_timeout(Some(set))?;
                 self.write_timeout = Some(set);
             }
-            match self.tcp.write_vectored(rest) {
+            match send(&mut self.tcp, rest) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => IoSlice::advance_slices(&mut rest, n),
                 Err(e) if retried(&e) => {}
@@ -98,6 +99,36 @@ impl Conn {
         }
         Ok(())
     }
+}
+
+/// One `sendmsg` with `MSG_NOSIGNAL` (POSIX `send`: "requests not to send the SIGPIPE signal
+/// if an attempt to send is made on a stream-oriented socket that is no longer connected"),
+/// which is how the standard library's own `TcpStream::write` sends; its `write_vectored`
+/// is a `writev`, which takes no flags.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly"
+))]
+fn send(tcp: &mut TcpStream, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+    socket2::SockRef::from(&*tcp).send_vectored_with_flags(bufs, libc::MSG_NOSIGNAL)
+}
+
+/// Elsewhere a `writev`: the standard library sets `SO_NOSIGPIPE` on every socket it makes on
+/// Apple systems, and Windows has no SIGPIPE.
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly"
+)))]
+fn send(tcp: &mut TcpStream, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+    io::Write::write_vectored(tcp, bufs)
 }
 
 /// The time left until `deadline`; an error of kind `TimedOut` when none is.

@@ -1,7 +1,7 @@
 //! Our HTTP/1.1 client for the common case: an `http://` endpoint reached directly (no
 //! proxy). It does one job, posting an OTLP body and reading the answer, at the least cost per
 //! request: the head is built once (only its length and coding are written per request), head
-//! and body leave in one `writev` with no copy of the body, the response is read into a buffer
+//! and body leave in one `sendmsg` with no copy of the body, the response is read into a buffer
 //! kept from one request to the next, the socket's timeouts are set only when the deadline
 //! needs it (`conn.rs`), and in steady state nothing is allocated. `https://` endpoints and
 //! proxies go through ureq (`client.rs`).
