@@ -41,9 +41,10 @@ impl Frame {
         } = self;
         match recording {
             Recording::Nothing => {}
-            Recording::Own(mut own) => {
-                if let Some(record) = own.record.take() {
-                    finish(record, own.pipeline);
+            Recording::Own(own) => {
+                let (record, pipeline) = own.into_parts();
+                if let Some(record) = record {
+                    finish(record, pipeline);
                 }
             }
             Recording::Shared(entry) => drop(entry),

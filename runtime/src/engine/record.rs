@@ -6,11 +6,10 @@
 
 use std::borrow::Cow;
 
-use compact_str::CompactString;
 use smallvec::SmallVec;
 
 use super::pending::PendingException;
-use super::value::{AttrValue, Value, truncate};
+use super::value::AttrValue;
 use crate::w3c::TraceState;
 
 /// What a span represents, as OpenTelemetry's `SpanKind`.
@@ -196,100 +195,6 @@ impl SpanRecord {
             value,
             max_count,
         );
-    }
-
-    /// [`push_attr`](Self::push_attr) for a key the caller knows is not set yet (the macros'
-    /// keys are distinct by construction: argument names, and `fields` keys checked at compile
-    /// time), without the search for an earlier value.
-    ///
-    /// The value is computed only within the count limit, and written straight into its slot:
-    /// building the pair on the stack and copying it in stalled on store forwarding (narrow
-    /// stores read back by wide loads), about a tenth of a sampled span's time.
-    #[inline]
-    pub(crate) fn push_new_attr(
-        &mut self,
-        key: &'static str,
-        max_count: usize,
-        value: impl FnOnce() -> AttrValue,
-    ) {
-        let len = self.attrs.len();
-        if len >= max_count {
-            self.dropped_attrs = self.dropped_attrs.saturating_add(1);
-            return;
-        }
-        // A recycled record has room for its first attributes: the call to `reserve` is made
-        // only when the buffer is full (it was ~30 instructions per attribute, even as a no-op).
-        if len == self.attrs.capacity() {
-            self.attrs.reserve(1);
-        }
-        // SAFETY: the check above (or `reserve(1)`) leaves room for an element at index `len`;
-        // both fields are written before the length covers them (a panic in `value` leaves the
-        // length as it was, and the key needs no drop).
-        unsafe {
-            let slot = self.attrs.as_mut_ptr().add(len);
-            std::ptr::write(&raw mut (*slot).0, Cow::Borrowed(key));
-            std::ptr::write(&raw mut (*slot).1, value());
-            self.attrs.set_len(len + 1);
-        }
-    }
-
-    /// [`push_new_attr`](Self::push_new_attr) for a typed value (an argument, a `fields` value):
-    /// each kind is written into the slot by its own store, where a value built first and
-    /// then copied in went through the stack: the enum's tag is a byte inside the string's
-    /// bytes, stored narrow and read back wide, a store-forwarding stall on every attribute
-    /// (the hottest instructions of a sampled span in the paced OTLP benchmark).
-    #[inline]
-    pub(crate) fn push_new_value(
-        &mut self,
-        key: &'static str,
-        max_count: usize,
-        value: Value<'_>,
-        max_chars: usize,
-    ) {
-        let len = self.attrs.len();
-        if len >= max_count {
-            self.dropped_attrs = self.dropped_attrs.saturating_add(1);
-            return;
-        }
-        if len == self.attrs.capacity() {
-            self.attrs.reserve(1);
-        }
-        // SAFETY: as in `push_new_attr`: there is room at index `len`, every arm writes the
-        // whole value before the length covers the slot, and a panic while the value is built
-        // (an allocation failing) leaves the length as it was.
-        unsafe {
-            let slot = self.attrs.as_mut_ptr().add(len);
-            std::ptr::write(&raw mut (*slot).0, Cow::Borrowed(key));
-            let dst = &raw mut (*slot).1;
-            match value {
-                Value::Bool(b) => dst.write(AttrValue::Bool(b)),
-                Value::I64(i) => dst.write(AttrValue::I64(i)),
-                Value::F64(f) => dst.write(AttrValue::F64(f)),
-                Value::U64(u) => match i64::try_from(u) {
-                    Ok(i) => dst.write(AttrValue::I64(i)),
-                    Err(_) => dst.write(AttrValue::from_value(value, max_chars)),
-                },
-                Value::Str(s) => {
-                    // Built in its slot: `CompactString::new` builds an inline string on the
-                    // stack byte by byte and reads it back a word at a time (the same stall).
-                    let s = truncate(s, max_chars);
-                    dst.write(AttrValue::Str(CompactString::const_new("")));
-                    if let AttrValue::Str(text) = &mut *dst
-                        && s.len() <= text.capacity()
-                    {
-                        // (compact_str: `as_mut_bytes` is the whole buffer, `capacity()` bytes,
-                        // and `set_len` needs the bytes up to the length initialised: `s` is
-                        // UTF-8 and copied whole.)
-                        text.as_mut_bytes()[..s.len()].copy_from_slice(s.as_bytes());
-                        text.set_len(s.len());
-                    } else {
-                        dst.write(AttrValue::text(s));
-                    }
-                }
-                other => dst.write(AttrValue::from_value(other, max_chars)),
-            }
-            self.attrs.set_len(len + 1);
-        }
     }
 
     /// Sets status Error with `description`, unless the span has it already (the first error

@@ -1,4 +1,5 @@
 use super::*;
+use crate::engine::value::Value;
 use std::net::{IpAddr, Ipv6Addr};
 
 /// Every kind of value, written in place, reads back as `AttrValue::from_value` builds it.

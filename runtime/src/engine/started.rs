@@ -90,7 +90,12 @@ impl Started {
         if let Recording::Own(record) = &mut self.0.recording
             && let Some(record) = record.get_mut()
         {
-            record.name = Cow::Borrowed(name);
+            // Written without reading the old name to drop it (as `begin` writes the
+            // `tracestate`): the macros describe a span right after `begin` took its record.
+            // SAFETY: a valid, exclusive place; the name overwritten is not dropped, and a
+            // record just taken from the pool has the empty borrowed name (were it an owned
+            // one, it would leak).
+            unsafe { std::ptr::write(&raw mut record.name, Cow::Borrowed(name)) };
             record.kind = kind;
             record.code = Some(code);
         }
