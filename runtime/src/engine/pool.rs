@@ -76,8 +76,8 @@ pub(crate) fn take() -> Recycled {
 /// written by the export thread, on the other core: the first writes of a span to it waited for
 /// each line to come across (the hottest instructions of the paced benchmark `w1_traced`, see
 /// `benches/README.md`, were the first stores into the record's attributes). Requested two spans
-/// ahead (see `take`), the lines arrive while the spans before it do their work. (PREFETCHW, which would also take
-/// ownership, needs a target feature that is not stable in Rust 1.95.)
+/// ahead (see `take`), the lines arrive while the spans before it do their work. (PREFETCHW,
+/// which would also take ownership, needs a target feature that is not stable in Rust 1.95.)
 ///
 /// The export thread does the same one record ahead as it reads a batch: each record was last
 /// written by an application thread, on the other core.
