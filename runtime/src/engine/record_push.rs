@@ -148,9 +148,22 @@ impl SpanRecord {
             // SAFETY: the caller's promise, passed on.
             return unsafe { self.push_new_out_of_room(key, max_count, write) };
         }
-        // SAFETY: `len` is below the capacity, so there is room for an element at index `len`;
-        // both fields are written before the length covers them (the caller's promise for the
-        // value), and a panic in `write` leaves the length as it was (the key needs no drop).
+        // SAFETY: `len` is below the capacity; the value as the caller promised.
+        unsafe { self.push_into_room(key, write) }
+    }
+
+    /// Writes the attribute into the slot after the last one and lets the length cover it.
+    ///
+    /// # Safety
+    ///
+    /// The buffer has room for one more element; `write` as in `push_new_with`. Both fields are
+    /// written before the length covers them, so a panic in `write` leaves the length as it was
+    /// (the key needs no drop).
+    #[inline(always)]
+    unsafe fn push_into_room(&mut self, key: &'static str, write: impl FnOnce(*mut AttrValue)) {
+        let len = self.attrs.len();
+        // SAFETY: room at index `len` is the caller's promise; the slot is written, never read
+        // or dropped, before `set_len` covers it.
         unsafe {
             let slot = self.attrs.as_mut_ptr().add(len);
             std::ptr::write(&raw mut (*slot).0, Cow::Borrowed(key));
@@ -178,13 +191,7 @@ impl SpanRecord {
             return;
         }
         self.attrs.reserve(1);
-        // SAFETY: `reserve(1)` left room for an element at index `len`; the rest as in
-        // `push_new_with`.
-        unsafe {
-            let slot = self.attrs.as_mut_ptr().add(len);
-            std::ptr::write(&raw mut (*slot).0, Cow::Borrowed(key));
-            write(&raw mut (*slot).1);
-            self.attrs.set_len(len + 1);
-        }
+        // SAFETY: `reserve(1)` left room for one more element; the value as the caller promised.
+        unsafe { self.push_into_room(key, write) }
     }
 }
