@@ -2,7 +2,9 @@
 //! `resource/v1/resource.proto`): `AnyValue`, `KeyValue`, `Resource`, `InstrumentationScope`.
 
 use super::wire::WireType::{self, Len};
-use super::wire::{Out, encode, len_field_len, str_field_len, tag, tag_len, varint_len};
+use super::wire::{
+    MAX_VARINT, Out, encode, len_field_len, str_field_len, tag, tag_len, varint_len,
+};
 use crate::engine::AttrValue;
 use crate::engine::record::Attr;
 use crate::resource::{Resource, ResourceValue};
@@ -172,6 +174,26 @@ pub(crate) fn attrs_len(field: u32, attrs: &[Attr]) -> usize {
         .iter()
         .map(|(key, value)| key_value_field_len(field, key, Any::from(value)))
         .sum()
+}
+
+/// At least [`attrs_len`]: the strings' lengths, and every other part at its longest.
+#[inline]
+pub(crate) fn attrs_bound(field: u32, attrs: &[Attr]) -> usize {
+    // Per attribute: the `KeyValue` field's key and length, the key's, the value field's, and
+    // the `AnyValue` member's key and length (or a scalar, at most a varint).
+    const PARTS: usize = 4 * (1 + MAX_VARINT);
+    let prefixes = attrs.len() * (PARTS + tag_len(field));
+    let strings: usize = attrs
+        .iter()
+        .map(|(key, value)| {
+            key.len()
+                + match value {
+                    AttrValue::Str(s) => s.len(),
+                    _ => 0,
+                }
+        })
+        .sum();
+    prefixes + strings
 }
 
 /// Writes a `repeated KeyValue` field of a record's attributes.

@@ -15,7 +15,7 @@
 //! `ScopedEnvelope` (`scoped.rs`) and end in a [`Buffer`] too.
 
 use super::common::{Scope, resource_field, scope_field};
-use super::wire::{Out, len_field_len, varint_len};
+use super::wire::{Out, len_field_len, tag_len, varint_len};
 use crate::resource::Resource;
 
 /// The default cap on a request body, before compression: an eighth of the specification's
@@ -109,6 +109,23 @@ impl Buffer {
         }
         self.end = start + len;
         Out::new(&mut self.buf[start..self.end])
+    }
+
+    /// `len` bytes after the items, set aside without adding them: an item is written there,
+    /// then added with [`keep`](Self::keep), or left out by not keeping it.
+    #[inline]
+    pub(crate) fn spare(&mut self, len: usize) -> &mut [u8] {
+        let start = self.end;
+        if self.buf.len() - start < len {
+            self.grow(start + len);
+        }
+        &mut self.buf[start..start + len]
+    }
+
+    /// Adds the first `len` bytes of the [`spare`](Self::spare) ones to the items.
+    #[inline]
+    pub(crate) fn keep(&mut self, len: usize) {
+        self.end += len;
     }
 
     /// The request: its prefix, `prefix_len` bytes written by `write` right before the items.
@@ -210,6 +227,40 @@ impl Envelope {
         out.len_prefix(SCOPE_ITEMS, len);
         write(&mut out);
         debug_assert_eq!(out.written(), field, "an item's length is exact");
+        self.buffer.count(1);
+        Push::Appended
+    }
+
+    /// [`push`](Self::push) for an item whose exact length costs more to compute than to write
+    /// (a span: every attribute's nested lengths): `bound` is at least the length of its
+    /// message, `len` computes the exact one, and `write` writes the message. The message is
+    /// written once, after room for its key and for the longest length `bound` allows; its key
+    /// and length then go just before it, and a message whose length takes fewer bytes than
+    /// that is moved up to them (one byte, for a message under 128 bytes with a bound over).
+    /// Where the bound could reach past the cap, the exact length decides, as in `push`.
+    #[inline(always)]
+    pub(crate) fn push_bounded(
+        &mut self,
+        bound: usize,
+        len: impl Fn() -> usize,
+        write: impl FnOnce(&mut Out<'_>),
+    ) -> Push {
+        let room = tag_len(SCOPE_ITEMS) + varint_len(bound as u64);
+        if self.body_len(self.buffer.items_len() + room + bound) > self.max_body {
+            return self.push(len(), write);
+        }
+        // Within the cap, so within the size the buffer may grow to.
+        let spare = self.buffer.spare(room + bound);
+        let mut out = Out::new(&mut spare[room..]);
+        write(&mut out);
+        let written = out.written();
+        debug_assert_eq!(written, len(), "a bound is at least the item's length");
+        let key = tag_len(SCOPE_ITEMS) + varint_len(written as u64);
+        if key < room {
+            spare.copy_within(room..room + written, key);
+        }
+        Out::new(&mut spare[..key]).len_prefix(SCOPE_ITEMS, written);
+        self.buffer.keep(key + written);
         self.buffer.count(1);
         Push::Appended
     }

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use compact_str::CompactString;
+use opentelemetry_proto::tonic::common::v1::any_value::Value;
 
 use super::test_support::{attr, decode, record, resource, spans};
 use super::traces::TraceWriter;
@@ -180,4 +181,33 @@ fn finished_requests_are_independent() {
     let two = spans(decode(&two));
     assert_eq!(two.len(), 1);
     assert_eq!(two[0].name, "second");
+}
+
+/// A span is written before its length is known, after room for the longest length its bound
+/// allows; one whose length takes fewer bytes is moved up to its key. Around each varint
+/// boundary of the span's length (1, 2 and 3 bytes), every span decodes whole, in order, and the
+/// request is canonical: re-encoded by prost, whose varints are minimal, it is the same bytes.
+#[test]
+fn spans_written_before_their_length_is_known_are_exact_and_minimal() {
+    let anchor = Anchor::now();
+    for size in [
+        0, 1, 30, 60, 70, 80, 100, 110, 16_250, 16_300, 16_350, 16_400,
+    ] {
+        let mut writer = TraceWriter::new(&resource(), DEFAULT_MAX_BODY);
+        for record in [sized(size), record("a"), sized(size + 1)] {
+            assert_eq!(writer.push(&record, &anchor), Push::Appended);
+        }
+        let body = writer.finish().unwrap().body().to_vec();
+        // `decode` checks the encoding is canonical.
+        let spans = spans(decode(&body));
+        let blob = |i: usize| match &spans[i].attributes[0].value.as_ref().unwrap().value {
+            Some(Value::StringValue(s)) => s.len(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(spans.len(), 3);
+        assert_eq!(
+            (blob(0), spans[1].name.as_str(), blob(2)),
+            (size, "a", size + 1)
+        );
+    }
 }

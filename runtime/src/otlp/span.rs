@@ -1,15 +1,18 @@
-//! One `Span` message (opentelemetry-proto `trace/v1/trace.proto`) from a span record: its exact
-//! length first, then its bytes, both read from the record without copying anything out of it.
+//! One `Span` message (opentelemetry-proto `trace/v1/trace.proto`) from a span record, read from
+//! the record without copying anything out of it: a bound on its length first (string lengths
+//! and constants), then its bytes, once; the exact length is computed only near a request's cap
+//! (see `Envelope::push_bounded`).
 //!
 //! Fields are written in field-number order, as prost writes them, so re-encoding a decoded
 //! request gives back the same bytes. Empty strings and zero counts are
 //! omitted (proto3 defaults); timestamps are always written, as fields the specification calls
 //! "semantically required" (`Span.start_time_unix_nano`).
 
-use super::common::{attrs_len, put_attrs};
+use super::common::{attrs_bound, attrs_len, put_attrs};
 use super::wire::WireType::{self, Len};
 use super::wire::{
-    Out, fixed32_field_len, fixed64_field_len, len_field_len, str_field_len, tag, varint_field_len,
+    MAX_VARINT, Out, fixed32_field_len, fixed64_field_len, len_field_len, str_field_len, tag,
+    tag_len, varint_field_len,
 };
 use crate::engine::SpanKind;
 use crate::engine::clock::Anchor;
@@ -95,8 +98,39 @@ pub(crate) fn span_len(record: &SpanRecord, code: &[u8]) -> usize {
     len
 }
 
-/// Writes the `Span` message of `record`: [`span_len`] bytes.
+/// At least [`span_len`], and cheaper to compute: string lengths and constants only, the
+/// lengths' own bytes counted at their most (events, links and status, rare, exactly).
 #[inline]
+pub(crate) fn span_bound(record: &SpanRecord, code: &[u8]) -> usize {
+    let mut bound = FIXED_BOUND
+        + trace_state(record).len()
+        + record.name.len()
+        + code.len()
+        + attrs_bound(SPAN_ATTRIBUTES, &record.attrs);
+    if let Some(extra) = &record.extra {
+        bound += extra_len(&extra.events, &extra.links, &extra.status);
+    }
+    bound
+}
+
+/// Every field of a span but its strings, the attributes and the rare parts, at its longest.
+const FIXED_BOUND: usize = TRACE_ID_FIELD
+    + SPAN_ID_FIELD
+    + len_field_len(SPAN_TRACE_STATE, 0)
+    + MAX_VARINT
+    + len_field_len(SPAN_PARENT_SPAN_ID, 8)
+    + len_field_len(SPAN_NAME, 0)
+    + MAX_VARINT
+    + tag_len(SPAN_KIND)
+    + MAX_VARINT
+    + fixed64_field_len(SPAN_START)
+    + fixed64_field_len(SPAN_END)
+    + tag_len(SPAN_DROPPED_ATTRIBUTES)
+    + MAX_VARINT
+    + fixed32_field_len(SPAN_FLAGS);
+
+/// Writes the `Span` message of `record`: [`span_len`] bytes.
+#[inline(always)]
 pub(crate) fn put_span(
     out: &mut Out<'_>,
     record: &SpanRecord,

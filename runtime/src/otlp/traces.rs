@@ -3,7 +3,7 @@
 use super::code::CodeAttributes;
 use super::common::TRACED_SCOPE;
 use super::request::{Envelope, Push, Request};
-use super::span::{SPAN_ATTRIBUTES, Times, put_span, span_len};
+use super::span::{SPAN_ATTRIBUTES, Times, put_span, span_bound, span_len};
 use crate::engine::clock::Anchor;
 use crate::engine::record::SpanRecord;
 use crate::resource::Resource;
@@ -46,9 +46,11 @@ impl TraceWriter {
             None => &[],
         };
         let times = Times::of(record, anchor);
-        let len = span_len(record, code);
-        self.envelope
-            .push(len, |out| put_span(out, record, code, times, anchor))
+        self.envelope.push_bounded(
+            span_bound(record, code),
+            || span_len(record, code),
+            |out| put_span(out, record, code, times, anchor),
+        )
     }
 
     /// The number of spans in the request under way.

@@ -3,8 +3,9 @@
 //!
 //! Every writer has a twin that says how many bytes it writes, so a message's length is known,
 //! and written before it, without encoding it twice or anywhere else; the message is then
-//! written into exactly that many bytes. Varints are always minimal: the encoding allows
-//! padded ones, but some decoders reject them.
+//! written into exactly that many bytes. (A span, whose exact length costs more to compute
+//! than a bound on it, is written first and its length after: `Envelope::push_bounded`.)
+//! Varints are always minimal: the encoding allows padded ones, but some decoders reject them.
 
 /// Protobuf encoding, "Message Structure": the wire types this crate writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +21,9 @@ pub(crate) enum WireType {
 pub(crate) const fn tag(field: u32, wire: WireType) -> u64 {
     ((field as u64) << 3) | wire as u64
 }
+
+/// The most bytes a varint takes (a 64-bit value).
+pub(crate) const MAX_VARINT: usize = 10;
 
 /// The bytes of `value` as a minimal varint: 1 to 10.
 #[inline]
