@@ -16,6 +16,8 @@ const ANY_INT: u32 = 3;
 const ANY_DOUBLE: u32 = 4;
 const ANY_ARRAY: u32 = 5;
 const STRING_TAG: u8 = tag(ANY_STRING, Len) as u8;
+const BOOL_TAG: u8 = tag(ANY_BOOL, WireType::Varint) as u8;
+const INT_TAG: u8 = tag(ANY_INT, WireType::Varint) as u8;
 // common.proto, `ArrayValue.values`.
 const ARRAY_VALUES: u32 = 1;
 // common.proto, `KeyValue`.
@@ -200,7 +202,48 @@ pub(crate) fn attrs_bound(field: u32, attrs: &[Attr]) -> usize {
 #[inline]
 pub(crate) fn put_attrs(out: &mut Out<'_>, field: u32, attrs: &[Attr]) {
     for (key, value) in attrs {
-        put_key_value_field(out, field, key, Any::from(value));
+        let k = key.len();
+        if field >= 16 || k == 0 || k >= 0x70 {
+            put_key_value_field(out, field, key, Any::from(value));
+            continue;
+        }
+        // The usual attributes, one write per part, one match on the value: the `KeyValue`
+        // and every length inside it are below 128, so each length is a byte. A `KeyValue` is
+        // its key (2 bytes more than the string), its value field (2 bytes more than the
+        // `AnyValue`), and the `AnyValue` is a key and a string's length and bytes, or a key
+        // and a scalar.
+        match value {
+            AttrValue::Str(s) if k + s.len() < 0x78 => {
+                out.array([
+                    tag(field, Len) as u8,
+                    (6 + k + s.len()) as u8,
+                    KEY_TAG,
+                    k as u8,
+                ]);
+                out.raw(key.as_bytes());
+                out.array([VALUE_TAG, s.len() as u8 + 2, STRING_TAG, s.len() as u8]);
+                out.raw(s.as_bytes());
+            }
+            AttrValue::I64(i) => {
+                // int64: two's complement as a 64-bit varint (ten bytes when negative).
+                let varint = varint_len(*i as u64);
+                out.array([
+                    tag(field, Len) as u8,
+                    (5 + k + varint) as u8,
+                    KEY_TAG,
+                    k as u8,
+                ]);
+                out.raw(key.as_bytes());
+                out.array([VALUE_TAG, 1 + varint as u8, INT_TAG]);
+                out.varint(*i as u64);
+            }
+            AttrValue::Bool(b) => {
+                out.array([tag(field, Len) as u8, (6 + k) as u8, KEY_TAG, k as u8]);
+                out.raw(key.as_bytes());
+                out.array([VALUE_TAG, 2, BOOL_TAG, u8::from(*b)]);
+            }
+            _ => put_key_value_field(out, field, key, Any::from(value)),
+        }
     }
 }
 

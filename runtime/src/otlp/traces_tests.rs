@@ -152,6 +152,39 @@ fn code_attributes_come_first_then_the_records_of_every_type() {
     assert_eq!(span.dropped_attributes_count, 7);
 }
 
+/// Attributes are written in one of two ways: every length a byte (short keys and values), or
+/// the general way. On both sides of each limit, every kind decodes exactly and canonically.
+#[test]
+fn attributes_on_both_sides_of_the_one_byte_lengths() {
+    let key = |n: usize| -> &'static str { "k".repeat(n).leak() };
+    let mut r = record("limits");
+    let mut expected = Vec::new();
+    for k in [1, 0x6f, 0x70, 0x7f, 0x80] {
+        for s in [
+            0,
+            0x77 - k.min(0x77),
+            0x78usize.saturating_sub(k),
+            0x7e,
+            0x7f,
+            0x80,
+        ] {
+            let value = "v".repeat(s);
+            r.attrs.push(attr(key(k), AttrValue::text(&value)));
+            expected.push(kv(key(k), Value::StringValue(value)));
+        }
+        for i in [0, 1, 127, 128, -1, i64::MIN, i64::MAX] {
+            r.attrs.push(attr(key(k), AttrValue::I64(i)));
+            expected.push(kv(key(k), Value::IntValue(i)));
+        }
+        for b in [false, true] {
+            r.attrs.push(attr(key(k), AttrValue::Bool(b)));
+            expected.push(kv(key(k), Value::BoolValue(b)));
+        }
+    }
+    // `span` decodes with `opentelemetry-proto` and checks the bytes are canonical.
+    assert_eq!(span(&r, &Anchor::now()).attributes, expected);
+}
+
 #[test]
 fn many_attributes_spill_and_all_arrive() {
     let mut r = record("many");
