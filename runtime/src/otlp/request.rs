@@ -189,6 +189,9 @@ pub(crate) struct Envelope {
     /// `scope_{spans,logs}.scope`, encoded once.
     scope: Vec<u8>,
     max_body: usize,
+    /// The most bytes of items a request holds within `max_body` (0 when not even an empty
+    /// one fits), so that [`push_bounded`](Self::push_bounded) compares once.
+    max_items: usize,
 }
 
 impl Envelope {
@@ -200,12 +203,22 @@ impl Envelope {
         // Every length in a request is below `max_body`, so its varint is at most this long.
         let len = varint_len(max_body as u64);
         let gap = 1 + len + resource.len() + 1 + len + scope.len();
-        Envelope {
+        let mut envelope = Envelope {
             buffer: Buffer::new(gap, max_body),
             resource,
             scope,
             max_body,
+            max_items: 0,
+        };
+        // The body is longer than its items by the wrappers' keys, lengths, resource and scope:
+        // a few varints' worth of bytes more or less as the items grow, searched down from an
+        // estimate.
+        let mut items = max_body.saturating_sub(envelope.body_len(0));
+        while items > 0 && envelope.body_len(items) > max_body {
+            items -= 1;
         }
+        envelope.max_items = items;
+        envelope
     }
 
     /// The number of items in the request.
@@ -246,7 +259,7 @@ impl Envelope {
         write: impl FnOnce(&mut Out<'_>),
     ) -> Push {
         let room = tag_len(SCOPE_ITEMS) + varint_len(bound as u64);
-        if self.body_len(self.buffer.items_len() + room + bound) > self.max_body {
+        if self.buffer.items_len() + room + bound > self.max_items {
             return self.push(len(), write);
         }
         // Within the cap, so within the size the buffer may grow to.
