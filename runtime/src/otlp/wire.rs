@@ -158,8 +158,14 @@ impl<'a> Out<'a> {
     /// The key and length of a length-delimited field; its `len` bytes of payload follow.
     #[inline]
     pub(crate) fn len_prefix(&mut self, field: u32, len: usize) {
-        self.tag(field, WireType::Len);
-        self.varint(len as u64);
+        // One write for the usual keys and lengths: a field number below 16 is a one-byte key
+        // (`field` is a constant where this is inlined, so the test folds away).
+        if field < 16 && len < 0x80 {
+            self.array([tag(field, WireType::Len) as u8, len as u8]);
+        } else {
+            self.tag(field, WireType::Len);
+            self.varint(len as u64);
+        }
     }
 
     #[inline]
@@ -188,14 +194,24 @@ impl<'a> Out<'a> {
     /// Little-endian, as every `fixed64` and `double`.
     #[inline]
     pub(crate) fn fixed64_field(&mut self, field: u32, value: u64) {
-        self.tag(field, WireType::I64);
-        self.raw(&value.to_le_bytes());
+        if field < 16 {
+            let [a, b, c, d, e, f, g, h] = value.to_le_bytes();
+            self.array([tag(field, WireType::I64) as u8, a, b, c, d, e, f, g, h]);
+        } else {
+            self.tag(field, WireType::I64);
+            self.raw(&value.to_le_bytes());
+        }
     }
 
     #[inline]
     pub(crate) fn fixed32_field(&mut self, field: u32, value: u32) {
-        self.tag(field, WireType::I32);
-        self.raw(&value.to_le_bytes());
+        if field < 16 {
+            let [a, b, c, d] = value.to_le_bytes();
+            self.array([tag(field, WireType::I32) as u8, a, b, c, d]);
+        } else {
+            self.tag(field, WireType::I32);
+            self.raw(&value.to_le_bytes());
+        }
     }
 }
 
