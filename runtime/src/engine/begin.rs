@@ -168,7 +168,7 @@ fn new_frame(
         // Written without reading the old value to drop it: that was a load from a line the
         // export thread wrote last, before the record was otherwise touched.
         // SAFETY: `record` is a valid, exclusive place; the value overwritten is not dropped,
-        // and `pool::take` hands out emptied records (`SpanRecord::empty`, `clear`), whose
+        // and `pool::take` hands out emptied records (`SpanRecord::empty`, `reset`), whose
         // `tracestate` is `TraceState::EMPTY`, which owns nothing (were it not, it would leak).
         unsafe { std::ptr::write(&raw mut record.trace_state, context.trace_state.clone()) };
         record.parent_span_id = context.parent_span_id;

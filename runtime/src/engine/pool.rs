@@ -1,9 +1,16 @@
-//! Recycled span records: the export thread empties each record it has converted and hands it
-//! back, and application threads take from a small per-thread cache refilled from that shared
-//! pool. A steady flow of spans therefore allocates nothing on the application thread and
-//! frees nothing on the export thread (freeing a heap object on another thread than the one that
+//! Recycled span records: the export thread hands each record it has written back, and
+//! application threads take from a small per-thread cache refilled from that shared pool. A
+//! steady flow of spans therefore allocates nothing on the application thread and frees
+//! nothing on the export thread (freeing a heap object on another thread than the one that
 //! allocated it makes the allocator hand memory back across threads, a cost paid on both), and a
 //! span's record travels as one pointer.
+//!
+//! A pooled record still holds its last span's values, but they own nothing: a record that
+//! owned memory (an owned name or string, a `tracestate`, events…) is emptied before it is
+//! pooled (`SpanRecord::owns_heap`, `clear`), so that a pooled record never keeps memory
+//! alive. The thread that takes a record empties the rest by overwriting it, without reading
+//! it (`SpanRecord::reset`): the export thread, which read the record last, then writes
+//! nothing into it in the usual case, and none of its cache lines changes owner for that.
 //!
 //! Records go back in batches of [`BATCH`]: a thread whose cache is empty takes a whole batch
 //! with one operation on the shared queue, and hands its emptied vector back on another, which
@@ -50,7 +57,7 @@ pub(crate) fn take() -> Recycled {
     CACHE
         .try_with(|cache| {
             let mut cache = cache.try_borrow_mut().ok()?;
-            let record = match cache.pop() {
+            let mut record = match cache.pop() {
                 Some(record) => record,
                 None => {
                     refill(&mut cache);
@@ -65,6 +72,8 @@ pub(crate) fn take() -> Recycled {
             if let Some(next) = cache.get(ahead) {
                 prefetch(next);
             }
+            // SAFETY: pooled records own nothing (see the module documentation).
+            unsafe { record.reset() };
             Some(record)
         })
         .ok()
@@ -113,7 +122,9 @@ fn refill(cache: &mut Vec<Recycled>) {
 /// Gives a record back from the thread that used it without exporting it (a span that turned
 /// out not to be sampled, a builder dropped before it started).
 pub(crate) fn put_back(mut record: Recycled) {
-    record.clear();
+    if record.owns_heap() {
+        record.clear();
+    }
     let _ = CACHE.try_with(|cache| {
         if let Ok(mut cache) = cache.try_borrow_mut()
             && cache.len() < THREAD_CACHE
@@ -130,12 +141,15 @@ pub(crate) struct Recycler {
 }
 
 impl Recycler {
-    /// Empties `record` and keeps it for the next batch.
+    /// Keeps `record` for the next batch, emptied of what owns memory (the thread that takes
+    /// it overwrites the rest; see the module documentation).
     pub(crate) fn recycle(&mut self, mut record: Recycled) {
         if record.attrs.capacity() > MAX_KEPT_ATTRS {
             return;
         }
-        record.clear();
+        if record.owns_heap() {
+            record.clear();
+        }
         if self.batch.capacity() == 0 {
             // Room for a thread's whole cache, so a taken batch never grows on the other side.
             match EMPTIES.pop() {
@@ -169,6 +183,61 @@ mod tests {
         assert_eq!(record.name, "");
         assert!(record.extra.is_none());
     }
+
+    /// What a record owns is freed before it is pooled; the rest is overwritten when taken.
+    #[test]
+    fn pooled_records_own_nothing_and_are_taken_empty() {
+        const LONG: &str = "a string too long to be stored inline in the value";
+        let owning: [fn(&mut SpanRecord); 5] = [
+            |r| r.name = Cow::Owned("owned".into()),
+            |r| r.push_attr(Cow::Owned("key".into()), AttrValue::I64(1), 8),
+            |r| r.push_attr(Cow::Borrowed("k"), AttrValue::owned(LONG.repeat(2)), 8),
+            |r| r.trace_state = crate::w3c::TraceState::from_header("a=1").unwrap(),
+            |r| r.set_error("failed"),
+        ];
+        for own in owning {
+            let mut record = SpanRecord::empty();
+            record.push_attr(Cow::Borrowed("inline"), AttrValue::text("short"), 8);
+            assert!(!record.owns_heap());
+            own(&mut record);
+            assert!(record.owns_heap(), "{record:?}");
+        }
+        // Fewer than a batch, so that they stay in the recycler (the shared pool is shared with
+        // the other tests).
+        let mut recycler = Recycler::default();
+        for i in 0..BATCH - 1 {
+            let mut record = Box::new(SpanRecord::empty());
+            record.name = Cow::Borrowed("borrowed");
+            record.code = Some(&CODE);
+            record.dropped_attrs = 3;
+            record.parent_span_id = 7;
+            record.push_attr(Cow::Borrowed("inline"), AttrValue::text("short"), 8);
+            if i % 2 == 0 {
+                record.push_attr(Cow::Borrowed("k"), AttrValue::owned(LONG.repeat(2)), 8);
+                record.trace_state = crate::w3c::TraceState::from_header("a=1").unwrap();
+            }
+            recycler.recycle(record);
+        }
+        let batch = std::mem::take(&mut recycler.batch);
+        assert_eq!(batch.len(), BATCH - 1);
+        assert!(batch.iter().all(|record| !record.owns_heap()));
+        // Taken from a thread's cache, each comes out empty.
+        std::thread::spawn(move || {
+            CACHE.with(|cache| *cache.borrow_mut() = batch);
+            for _ in 0..BATCH - 1 {
+                let record = take();
+                assert_eq!(*record, SpanRecord::empty());
+            }
+        })
+        .join()
+        .unwrap();
+    }
+
+    static CODE: crate::engine::CodeLocation = crate::engine::CodeLocation {
+        function: "f",
+        file: "f.rs",
+        line: 1,
+    };
 
     #[test]
     fn recycled_records_are_taken_by_other_threads() {

@@ -172,6 +172,46 @@ impl SpanRecord {
         self.kind = SpanKind::Internal;
     }
 
+    /// Whether emptying the record would free memory: an owned name, key or string value, a
+    /// `tracestate`, events, links or an error status (not the attribute buffer, which is kept
+    /// for reuse).
+    pub(crate) fn owns_heap(&self) -> bool {
+        matches!(self.name, Cow::Owned(_))
+            || !self.trace_state.is_empty()
+            || self.extra.is_some()
+            || self
+                .attrs
+                .iter()
+                .any(|(key, value)| matches!(key, Cow::Owned(_)) || value.is_heap())
+    }
+
+    /// Empties a record whose values own nothing (`!owns_heap()`) without reading them: each
+    /// field is overwritten, not dropped. Written this way by the thread that is about to fill
+    /// the record, the export thread that read it last need not write to it at all.
+    ///
+    /// # Safety
+    ///
+    /// `self.owns_heap()` is false (otherwise what the values own leaks: never unsound, but a
+    /// leak); the attribute buffer's values are forgotten, not dropped.
+    #[inline(always)]
+    pub(crate) unsafe fn reset(&mut self) {
+        // SAFETY: 0 is within the capacity, and the values beyond it own nothing (the
+        // caller's promise), so forgetting them frees nothing.
+        unsafe { self.attrs.set_len(0) };
+        // SAFETY: a valid, exclusive place whose old value owns
+        // nothing (the caller's promise); written without being read and dropped.
+        unsafe { std::ptr::write(&raw mut self.name, Cow::Borrowed("")) };
+        // SAFETY: as above.
+        unsafe { std::ptr::write(&raw mut self.trace_state, TraceState::EMPTY) };
+        // SAFETY: as above.
+        unsafe { std::ptr::write(&raw mut self.extra, None) };
+        self.dropped_attrs = 0;
+        self.code = None;
+        self.parent_span_id = 0;
+        self.parent_is_remote = false;
+        self.kind = SpanKind::Internal;
+    }
+
     pub(crate) fn extra(&mut self) -> &mut Extra {
         self.extra.get_or_insert_with(Box::default)
     }

@@ -264,6 +264,12 @@ impl AttrValue {
         AttrValue::Str(CompactString::from(s))
     }
 
+    /// Whether the value holds memory on the heap (a string too long to be inline).
+    #[inline]
+    pub(crate) fn is_heap(&self) -> bool {
+        matches!(self, AttrValue::Str(s) if s.is_heap_allocated())
+    }
+
     /// The string, if the value is one.
     #[cfg_attr(not(test), expect(dead_code, reason = "used by tests"))]
     pub(crate) fn as_str(&self) -> Option<&str> {
