@@ -185,21 +185,15 @@ impl SpanRecord {
                 .any(|(key, value)| matches!(key, Cow::Owned(_)) || value.is_heap())
     }
 
-    /// Empties a record whose values own nothing (`!owns_heap()`) without reading them: each
-    /// field is overwritten, not dropped. Written this way by the thread that is about to fill
-    /// the record, the export thread that read it last need not write to it at all.
-    ///
-    /// # Safety
-    ///
-    /// `self.owns_heap()` is false (otherwise what the values own leaks: never unsound, but a
-    /// leak); the attribute buffer's values are forgotten, not dropped.
+    /// Empties a record whose values own nothing (`!owns_heap()`, as every pooled record's)
+    /// without reading them: each field is overwritten, not dropped, so what an old value
+    /// owned would leak (never unsound). Done this way by the thread that is about to fill the
+    /// record, the export thread that read it last need not write to it at all.
     #[inline(always)]
-    pub(crate) unsafe fn reset(&mut self) {
-        // SAFETY: 0 is within the capacity, and the values beyond it own nothing (the
-        // caller's promise), so forgetting them frees nothing.
+    pub(crate) fn reset(&mut self) {
+        // SAFETY: a length of 0 exposes no element; the old ones are forgotten, not dropped.
         unsafe { self.attrs.set_len(0) };
-        // SAFETY: a valid, exclusive place whose old value owns
-        // nothing (the caller's promise); written without being read and dropped.
+        // SAFETY: a valid, aligned, exclusive place; its old value is forgotten, not dropped.
         unsafe { std::ptr::write(&raw mut self.name, Cow::Borrowed("")) };
         // SAFETY: as above.
         unsafe { std::ptr::write(&raw mut self.trace_state, TraceState::EMPTY) };
