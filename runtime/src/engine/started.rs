@@ -90,8 +90,8 @@ impl Started {
         if let Recording::Own(record) = &mut self.0.recording
             && let Some(record) = record.get_mut()
         {
-            // Written without reading the old name to drop it (as `begin` writes the
-            // `tracestate`): the macros describe a span right after `begin` took its record.
+            // Written without dropping the old name (as `begin` writes the `tracestate`): the
+            // macros describe a span right after `begin` took its record.
             // SAFETY: a valid, exclusive place; the name overwritten is not dropped, and a
             // record just taken from the pool has the empty borrowed name (were it an owned
             // one, it would leak).

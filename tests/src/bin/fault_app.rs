@@ -40,7 +40,7 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-fn spans(mut guard: traced::Guard, n: i64, per_ms: i64) {
+fn spans(guard: traced::Guard, n: i64, per_ms: i64) {
     let peak_before = peak_rss_kib();
     let started = Instant::now();
     let in_spans = create(n, per_ms);
@@ -51,16 +51,10 @@ fn spans(mut guard: traced::Guard, n: i64, per_ms: i64) {
         in_spans.as_nanos() / n.max(1) as u128,
         peak_rss_kib().saturating_sub(peak_before)
     );
-    println!("{MAIN_RETURNING}");
-    guard.shutdown();
-    let stats = guard.stats();
-    println!(
-        "fault: stats exported={} failed={} dropped={}",
-        stats.exported, stats.failed, stats.dropped
-    );
+    finish(guard);
 }
 
-fn sigpipe(mut guard: traced::Guard, n: i64) {
+fn sigpipe(guard: traced::Guard, n: i64) {
     // SAFETY: `signal` is called before this program starts any thread of its own (the export
     // thread runs traced's code only, which installs no signal handler), with a valid signal
     // number and the default action, which needs no handler function.
@@ -78,6 +72,11 @@ fn sigpipe(mut guard: traced::Guard, n: i64) {
         "fault: flush second={:?}",
         traced::flush(Duration::from_secs(10))
     );
+    finish(guard);
+}
+
+/// Shuts down, timed from `MAIN_RETURNING`, and prints the counts.
+fn finish(mut guard: traced::Guard) {
     println!("{MAIN_RETURNING}");
     guard.shutdown();
     let stats = guard.stats();
