@@ -3,7 +3,8 @@
 
 use super::wire::WireType::{self, Len};
 use super::wire::{
-    MAX_VARINT, Out, encode, len_field_len, str_field_len, tag, tag_len, varint_len,
+    MAX_VARINT, Out, copy_short, encode, len_field_len, put_varint, str_field_len, tag, tag_len,
+    varint_len,
 };
 use crate::engine::AttrValue;
 use crate::engine::record::Attr;
@@ -201,49 +202,66 @@ pub(crate) fn attrs_bound(field: u32, attrs: &[Attr]) -> usize {
 /// Writes a `repeated KeyValue` field of a record's attributes.
 #[inline]
 pub(crate) fn put_attrs(out: &mut Out<'_>, field: u32, attrs: &[Attr]) {
-    for (key, value) in attrs {
-        let k = key.len();
-        if field >= 16 || k == 0 || k >= 0x70 {
-            put_key_value_field(out, field, key, Any::from(value));
+    for (name, value) in attrs {
+        if field < 16
+            && let Some(window) = out.window::<SMALL>()
+            && let Some(n) = put_small_attr(window, field, name.as_bytes(), value)
+        {
+            out.advance(n);
             continue;
         }
-        // The usual attributes, one write per part, one match on the value: the `KeyValue`
-        // and every length inside it are below 128, so each length is a byte. A `KeyValue` is
-        // its key (2 bytes more than the string), its value field (2 bytes more than the
-        // `AnyValue`), and the `AnyValue` is a key and a string's length and bytes, or a key
-        // and a scalar.
-        match value {
-            AttrValue::Str(s) if k + s.len() < 0x78 => {
-                out.array([
-                    tag(field, Len) as u8,
-                    (6 + k + s.len()) as u8,
-                    KEY_TAG,
-                    k as u8,
-                ]);
-                out.raw(key.as_bytes());
-                out.array([VALUE_TAG, s.len() as u8 + 2, STRING_TAG, s.len() as u8]);
-                out.raw(s.as_bytes());
-            }
-            AttrValue::I64(i) => {
-                // int64: two's complement as a 64-bit varint (ten bytes when negative).
-                let varint = varint_len(*i as u64);
-                out.array([
-                    tag(field, Len) as u8,
-                    (5 + k + varint) as u8,
-                    KEY_TAG,
-                    k as u8,
-                ]);
-                out.raw(key.as_bytes());
-                out.array([VALUE_TAG, 1 + varint as u8, INT_TAG]);
-                out.varint(*i as u64);
-            }
-            AttrValue::Bool(b) => {
-                out.array([tag(field, Len) as u8, (6 + k) as u8, KEY_TAG, k as u8]);
-                out.raw(key.as_bytes());
-                out.array([VALUE_TAG, 2, BOOL_TAG, u8::from(*b)]);
-            }
-            _ => put_key_value_field(out, field, key, Any::from(value)),
+        put_key_value_field(out, field, name, Any::from(value));
+    }
+}
+
+/// The most bytes [`put_small_attr`] writes.
+const SMALL: usize = 128;
+
+/// Writes the usual attribute (a string, integer or boolean whose `KeyValue` and every length
+/// inside it are below 128, so each length is a byte) into `w`; how many bytes it wrote, or
+/// `None` for any other attribute (written by [`put_key_value_field`]). A `KeyValue` is its key
+/// (2 bytes more than the string), its value field (2 bytes more than the `AnyValue`), and the
+/// `AnyValue` is a key and a string's length and bytes, or a key and a scalar. Every offset
+/// here is below 128 given `k < 0x70` (and, for a string, `s.len() < 0x78 - k`), so the
+/// writes need no index checks of their own.
+#[inline(always)]
+fn put_small_attr(w: &mut [u8; SMALL], field: u32, key: &[u8], value: &AttrValue) -> Option<usize> {
+    let k = key.len();
+    if k == 0 || k >= 0x70 {
+        return None;
+    }
+    let field_tag = tag(field, Len) as u8;
+    match value {
+        AttrValue::Str(s) if s.len() < 0x78 - k => {
+            let s = s.as_bytes();
+            let end = 8 + k + s.len();
+            w[..4].copy_from_slice(&[field_tag, (end - 2) as u8, KEY_TAG, k as u8]);
+            copy_short(&mut w[4..4 + k], key);
+            w[4 + k..8 + k].copy_from_slice(&[
+                VALUE_TAG,
+                s.len() as u8 + 2,
+                STRING_TAG,
+                s.len() as u8,
+            ]);
+            copy_short(&mut w[8 + k..end], s);
+            Some(end)
         }
+        AttrValue::I64(i) => {
+            w[..4].copy_from_slice(&[field_tag, 0, KEY_TAG, k as u8]);
+            copy_short(&mut w[4..4 + k], key);
+            // int64: two's complement as a 64-bit varint (ten bytes when negative).
+            let varint = put_varint(w[7 + k..].first_chunk_mut()?, *i as u64);
+            w[1] = (5 + k + varint) as u8;
+            w[4 + k..7 + k].copy_from_slice(&[VALUE_TAG, 1 + varint as u8, INT_TAG]);
+            Some(7 + k + varint)
+        }
+        AttrValue::Bool(b) => {
+            w[..4].copy_from_slice(&[field_tag, (6 + k) as u8, KEY_TAG, k as u8]);
+            copy_short(&mut w[4..4 + k], key);
+            w[4 + k..8 + k].copy_from_slice(&[VALUE_TAG, 2, BOOL_TAG, u8::from(*b)]);
+            Some(8 + k)
+        }
+        _ => None,
     }
 }
 

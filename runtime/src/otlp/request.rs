@@ -99,27 +99,32 @@ impl Buffer {
         self.records += records;
     }
 
-    /// The next `len` bytes of items, to be written in full. The caller keeps the items
-    /// within the cap.
+    /// Adds `len` bytes of items, written by `write` (exactly that many: checked). The caller
+    /// keeps the items within the cap. The writer may use the buffer's bytes after them as a
+    /// window for small writes (`Out::window`).
     #[inline]
-    pub(crate) fn append(&mut self, len: usize) -> Out<'_> {
+    pub(crate) fn append(&mut self, len: usize, write: impl FnOnce(&mut Out<'_>)) {
         let start = self.end;
         if self.buf.len() - start < len {
             self.grow(start + len);
         }
+        let mut out = Out::new(&mut self.buf[start..]);
+        write(&mut out);
+        assert_eq!(out.written(), len, "an item's length is exact");
         self.end = start + len;
-        Out::new(&mut self.buf[start..self.end])
     }
 
-    /// `len` bytes after the items, set aside without adding them: an item is written there,
-    /// then added with [`keep`](Self::keep), or left out by not keeping it.
+    /// The bytes after the items, at least `len` of them, set aside without adding them: an
+    /// item is written there, then added with [`keep`](Self::keep), or left out by not keeping
+    /// it. The bytes past `len` (the buffer's size beyond) are room for small writes that
+    /// overshoot (`Out::small`); the caller keeps at most `len`.
     #[inline]
     pub(crate) fn spare(&mut self, len: usize) -> &mut [u8] {
         let start = self.end;
         if self.buf.len() - start < len {
             self.grow(start + len);
         }
-        &mut self.buf[start..start + len]
+        &mut self.buf[start..]
     }
 
     /// Adds the first `len` bytes of the [`spare`](Self::spare) ones to the items.
@@ -236,10 +241,10 @@ impl Envelope {
         if self.body_len(self.buffer.items_len() + field) > self.max_body {
             return Push::Full;
         }
-        let mut out = self.buffer.append(field);
-        out.len_prefix(SCOPE_ITEMS, len);
-        write(&mut out);
-        debug_assert_eq!(out.written(), field, "an item's length is exact");
+        self.buffer.append(field, |out| {
+            out.len_prefix(SCOPE_ITEMS, len);
+            write(out);
+        });
         self.buffer.count(1);
         Push::Appended
     }
@@ -267,6 +272,7 @@ impl Envelope {
         let mut out = Out::new(&mut spare[room..]);
         write(&mut out);
         let written = out.written();
+        assert!(written <= bound, "a bound is at least the item's length");
         debug_assert_eq!(written, len(), "a bound is at least the item's length");
         let key = tag_len(SCOPE_ITEMS) + varint_len(written as u64);
         if key < room {

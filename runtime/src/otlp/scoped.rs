@@ -116,10 +116,10 @@ impl ScopedEnvelope {
             return Push::Full;
         }
         let start = self.staged.items_len();
-        let mut out = self.staged.append(field);
-        out.len_prefix(SCOPE_ITEMS, len);
-        write(&mut out);
-        debug_assert_eq!(out.written(), field, "an item's length is exact");
+        self.staged.append(field, |out| {
+            out.len_prefix(SCOPE_ITEMS, len);
+            write(out);
+        });
         self.staged.count(1);
         self.inner = inner;
         self.chain(index, start, start + field);
@@ -161,20 +161,22 @@ impl ScopedEnvelope {
             return None;
         }
         let items = self.inner - self.resource.len();
-        let mut out = self.body.append(items);
-        for &index in &self.order {
-            let entry = self.scopes.get_mut(index as usize);
-            let pending = std::mem::take(&mut entry.state);
-            out.len_prefix(RESOURCE_SCOPE, entry.field.len() + pending.items);
-            out.raw(&entry.field);
-            let mut run = pending.first;
-            while run != NONE {
-                let Run { start, end, next } = self.runs[run as usize];
-                out.raw(&self.staged.items()[start..end]);
-                run = next;
+        let (order, scopes, runs, staged) =
+            (&self.order, &mut self.scopes, &self.runs, &self.staged);
+        self.body.append(items, |out| {
+            for &index in order {
+                let entry = scopes.get_mut(index as usize);
+                let pending = std::mem::take(&mut entry.state);
+                out.len_prefix(RESOURCE_SCOPE, entry.field.len() + pending.items);
+                out.raw(&entry.field);
+                let mut run = pending.first;
+                while run != NONE {
+                    let Run { start, end, next } = runs[run as usize];
+                    out.raw(&staged.items()[start..end]);
+                    run = next;
+                }
             }
-        }
-        debug_assert_eq!(out.written(), items, "the scopes' lengths are exact");
+        });
         self.body.count(records);
         self.staged.reset(self.staged.items_len());
         self.runs.clear();

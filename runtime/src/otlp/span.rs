@@ -11,8 +11,8 @@
 use super::common::{attrs_bound, attrs_len, put_attrs};
 use super::wire::WireType::{self, Len};
 use super::wire::{
-    MAX_VARINT, Out, fixed32_field_len, fixed64_field_len, len_field_len, str_field_len, tag,
-    tag_len, varint_field_len,
+    MAX_VARINT, Out, copy_short, fixed32_field_len, fixed64_field_len, len_field_len,
+    str_field_len, tag, tag_len, varint_field_len,
 };
 use crate::engine::SpanKind;
 use crate::engine::clock::Anchor;
@@ -138,15 +138,21 @@ pub(crate) fn put_span(
     times: Times,
     anchor: &Anchor,
 ) {
-    out.array(ids(record.trace_id, record.span_id));
-    out.str_field(SPAN_TRACE_STATE, trace_state(record));
-    // trace.proto, `Span.parent_span_id`: "If this is a root span, then this field must be
-    // empty."
-    if record.parent_span_id != 0 {
-        out.bytes_field(SPAN_PARENT_SPAN_ID, &record.parent_span_id.to_be_bytes());
+    let small = out
+        .window::<HEADER>()
+        .and_then(|window| put_small_header(window, record, times));
+    match small {
+        Some(n) => out.advance(n),
+        None => {
+            out.array(ids(record.trace_id, record.span_id));
+            out.str_field(SPAN_TRACE_STATE, trace_state(record));
+            if record.parent_span_id != 0 {
+                out.bytes_field(SPAN_PARENT_SPAN_ID, &record.parent_span_id.to_be_bytes());
+            }
+            out.str_field(SPAN_NAME, &record.name);
+            out.array(kind_and_times(record.kind, times));
+        }
     }
-    out.str_field(SPAN_NAME, &record.name);
-    out.array(kind_and_times(record.kind, times));
     // The `code.*` attributes first, as the `SpanData` conversion puts them.
     out.raw(code);
     put_attrs(out, SPAN_ATTRIBUTES, &record.attrs);
@@ -155,6 +161,52 @@ pub(crate) fn put_span(
         put_extra(out, &extra.events, &extra.links, &extra.status, anchor);
     }
     out.fixed32_field(SPAN_FLAGS, flags(record.flags, record.parent_is_remote));
+}
+
+/// The window for a span's fields up to its times, when it has no `tracestate` and a name
+/// under [`MAX_SMALL_NAME`] bytes (most spans).
+const HEADER: usize = 128;
+const PARENT_FIELD: usize = len_field_len(SPAN_PARENT_SPAN_ID, 8);
+const MAX_SMALL_NAME: usize =
+    HEADER - TRACE_ID_FIELD - SPAN_ID_FIELD - PARENT_FIELD - 2 - KIND_AND_TIMES;
+
+/// The fields of a span up to its times, in field order, into a window: how many bytes, or
+/// `None` when the span has a `tracestate` or a longer name (written field by field). Every
+/// offset is below [`HEADER`] given the name's length, so the writes need no index checks of
+/// their own.
+#[inline(always)]
+fn put_small_header(w: &mut [u8; HEADER], record: &SpanRecord, times: Times) -> Option<usize> {
+    let name = record.name.as_bytes();
+    if !trace_state(record).is_empty() || name.len() >= MAX_SMALL_NAME {
+        return None;
+    }
+    w[..TRACE_ID_FIELD + SPAN_ID_FIELD].copy_from_slice(&ids(record.trace_id, record.span_id));
+    let mut at = TRACE_ID_FIELD + SPAN_ID_FIELD;
+    // trace.proto, `Span.parent_span_id`: "If this is a root span, then this field must be
+    // empty."
+    if record.parent_span_id != 0 {
+        let [a, b, c, d, e, f, g, h] = record.parent_span_id.to_be_bytes();
+        w[at..at + PARENT_FIELD].copy_from_slice(&[
+            tag(SPAN_PARENT_SPAN_ID, Len) as u8,
+            8,
+            a,
+            b,
+            c,
+            d,
+            e,
+            f,
+            g,
+            h,
+        ]);
+        at += PARENT_FIELD;
+    }
+    if !name.is_empty() {
+        w[at..at + 2].copy_from_slice(&[tag(SPAN_NAME, Len) as u8, name.len() as u8]);
+        copy_short(&mut w[at + 2..at + 2 + name.len()], name);
+        at += 2 + name.len();
+    }
+    w[at..at + KIND_AND_TIMES].copy_from_slice(&kind_and_times(record.kind, times));
+    Some(at + KIND_AND_TIMES)
 }
 
 /// `trace_id` and `span_id`, both always 16 and 8 bytes, in one write.
@@ -168,10 +220,13 @@ fn ids(trace_id: u128, span_id: u64) -> [u8; TRACE_ID_FIELD + SPAN_ID_FIELD] {
     bytes
 }
 
+/// `kind`, `start_time_unix_nano` and `end_time_unix_nano`: always 20 bytes.
+const KIND_AND_TIMES: usize = 2 + 2 * fixed64_field_len(SPAN_START);
+
 /// `kind`, `start_time_unix_nano` and `end_time_unix_nano`, in one write.
 #[inline]
-fn kind_and_times(span_kind: SpanKind, times: Times) -> [u8; 20] {
-    let mut bytes = [0; 20];
+fn kind_and_times(span_kind: SpanKind, times: Times) -> [u8; KIND_AND_TIMES] {
+    let mut bytes = [0; KIND_AND_TIMES];
     bytes[..2].copy_from_slice(&[
         tag(SPAN_KIND, WireType::Varint) as u8,
         kind(span_kind) as u8,

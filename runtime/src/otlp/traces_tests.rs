@@ -309,3 +309,50 @@ fn the_request_carries_the_resource_and_the_scope() {
     assert_eq!(scope.version, env!("CARGO_PKG_VERSION"));
     assert_eq!(resource().attributes.len(), 2, "all of them");
 }
+
+/// The usual span's fields up to its times, and its usual attributes, are written into a
+/// window of spare bytes after the cursor; without that room (the end of the buffer) they are
+/// written field by field. Both ways give the same bytes, on both sides of every limit of the
+/// window (the name's length, a `tracestate`, a parent, each attribute kind and length).
+#[test]
+fn spans_written_without_spare_room_are_the_same_bytes() {
+    use super::span::{Times, put_span, span_len};
+    use super::wire::{Out, encode};
+
+    let anchor = Anchor::now();
+    let mut records = Vec::new();
+    for name_len in [0, 1, 16, 66, 67, 68, 69, 127, 128, 300] {
+        let mut r = record("x".repeat(name_len).leak());
+        records.push(r.clone());
+        r.parent_span_id = 0x1234;
+        records.push(r.clone());
+        r.trace_state = TraceState::from_header("vendor=value").expect("a valid tracestate");
+        records.push(r.clone());
+    }
+    let mut r = record("attributes");
+    for k in [1, 0x6f, 0x70] {
+        let key: &'static str = "k".repeat(k).leak();
+        for s in [0, 7, 0x77 - k.min(0x77), 0x78usize.saturating_sub(k), 0x80] {
+            r.attrs.push(attr(key, AttrValue::text(&"v".repeat(s))));
+        }
+        for i in [0, 127, 128, -1, i64::MAX] {
+            r.attrs.push(attr(key, AttrValue::I64(i)));
+        }
+        r.attrs.push(attr(key, AttrValue::Bool(true)));
+        r.attrs.push(attr(key, AttrValue::F64(0.5)));
+        records.push(r.clone());
+        r.attrs.clear();
+    }
+    for record in &records {
+        let times = Times::of(record, &anchor);
+        let code: &[u8] = &[];
+        let len = span_len(record, code);
+        let exact = encode(len, |out| put_span(out, record, code, times, &anchor));
+        let mut roomy = vec![0; len + 1024];
+        let mut out = Out::new(&mut roomy);
+        put_span(&mut out, record, code, times, &anchor);
+        assert_eq!(out.written(), len, "{:?}", record.name);
+        assert_eq!(&roomy[..len], exact, "{:?}", record.name);
+    }
+    assert_eq!(spans(write(&records, &anchor)).len(), records.len());
+}

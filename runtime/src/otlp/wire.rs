@@ -111,18 +111,24 @@ impl<'a> Out<'a> {
     #[inline]
     pub(crate) fn raw(&mut self, bytes: &[u8]) {
         let n = bytes.len();
-        let out = &mut self.bytes[self.at..self.at + n];
-        // Most strings here are short: two overlapping fixed-size copies are a few moves,
-        // where `copy_from_slice` of an unknown length is a call to `memcpy`.
-        if (8..=16).contains(&n) {
-            out[..8].copy_from_slice(&bytes[..8]);
-            out[n - 8..].copy_from_slice(&bytes[n - 8..]);
-        } else if (4..8).contains(&n) {
-            out[..4].copy_from_slice(&bytes[..4]);
-            out[n - 4..].copy_from_slice(&bytes[n - 4..]);
-        } else {
-            out.copy_from_slice(bytes);
-        }
+        copy_short(&mut self.bytes[self.at..self.at + n], bytes);
+        self.at += n;
+    }
+
+    /// The next `N` bytes, when there are that many: writes into this window at offsets the
+    /// compiler can tell are below `N` take no index check, so a small message written there
+    /// takes one check, where each [`array`](Self::array) or [`raw`](Self::raw) takes its
+    /// own. The writer then [`advance`](Self::advance)s past what it wrote; whatever it
+    /// wrote beyond is overwritten by what comes next, or never kept.
+    #[inline]
+    pub(crate) fn window<const N: usize>(&mut self) -> Option<&mut [u8; N]> {
+        self.bytes.get_mut(self.at..)?.first_chunk_mut::<N>()
+    }
+
+    /// Moves the cursor past `n` bytes written into a [`window`](Self::window).
+    #[inline]
+    pub(crate) fn advance(&mut self, n: usize) {
+        assert!(n <= self.bytes.len() - self.at, "written within the window");
         self.at += n;
     }
 
@@ -213,6 +219,37 @@ impl<'a> Out<'a> {
             self.raw(&value.to_le_bytes());
         }
     }
+}
+
+/// Copies `bytes` into `out`, of the same length.
+#[inline(always)]
+pub(crate) fn copy_short(out: &mut [u8], bytes: &[u8]) {
+    let n = bytes.len();
+    // Most strings here are short: two overlapping fixed-size copies are a few moves,
+    // where `copy_from_slice` of an unknown length is a call to `memcpy`.
+    if (8..=16).contains(&n) {
+        out[..8].copy_from_slice(&bytes[..8]);
+        out[n - 8..].copy_from_slice(&bytes[n - 8..]);
+    } else if (4..8).contains(&n) {
+        out[..4].copy_from_slice(&bytes[..4]);
+        out[n - 4..].copy_from_slice(&bytes[n - 4..]);
+    } else {
+        out.copy_from_slice(bytes);
+    }
+}
+
+/// Writes `value` as a minimal varint at the start of `out`, which holds at least
+/// [`MAX_VARINT`] bytes; how many it wrote.
+#[inline(always)]
+pub(crate) fn put_varint(out: &mut [u8; MAX_VARINT], mut value: u64) -> usize {
+    let mut n = 0;
+    while value >= 0x80 && n < MAX_VARINT - 1 {
+        out[n] = value as u8 | 0x80;
+        value >>= 7;
+        n += 1;
+    }
+    out[n] = value as u8;
+    n + 1
 }
 
 /// Bytes of a message of `len` bytes, written by `write` (for what is encoded once).
