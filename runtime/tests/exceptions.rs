@@ -68,7 +68,10 @@ impl<S: Subscriber> Layer<S> for Records {
 fn run(signal: ExceptionSignal, f: impl FnOnce()) -> (CapturedSpans, Vec<Record>) {
     static INSTALL: std::sync::Once = std::sync::Once::new();
     INSTALL.call_once(|| {
-        let subscriber = tracing_subscriber::registry().with(Records);
+        // The bridge too: `tracing` spans between traced ones (see the bridged tests).
+        let subscriber = tracing_subscriber::registry()
+            .with(traced::BridgeLayer::new())
+            .with(Records);
         tracing::subscriber::set_global_default(subscriber).unwrap();
     });
     RECORDS.with(|records| records.borrow_mut().clear());
@@ -174,6 +177,45 @@ fn an_error_through_three_spans_leaving_a_root_is_one_error_record() {
         .sum();
     assert_eq!(events, 1);
     assert_eq!(exception_events(&spans, "find"), 1);
+}
+
+/// `load`, with a `tracing` span (bridged) between it and `find`: tracing cannot tell what
+/// the code inside its span returned.
+#[child_span]
+fn load_through_tracing(order: u32) -> Result<u32, NotFound> {
+    let found = tracing::info_span!("query").in_scope(|| find(order))?;
+    Ok(found)
+}
+
+#[root_span]
+fn handle_through_tracing(order: u32, fail: bool) -> Result<u32, NotFound> {
+    match load_through_tracing(order) {
+        Err(e) if fail => Err(e),
+        result => Ok(result.unwrap_or(0)),
+    }
+}
+
+#[test]
+fn an_error_through_a_tracing_span_is_one_record_decided_by_the_traced_callers() {
+    for (fail, level) in [(true, Level::ERROR), (false, Level::WARN)] {
+        let (spans, records) = run(ExceptionSignal::LogsAndSpanEvent, || {
+            assert_eq!(handle_through_tracing(5, fail).is_err(), fail);
+        });
+        // Not a WARN for the bridged span and then an ERROR for the traced caller.
+        assert_eq!(records.len(), 1, "{records:?}");
+        assert_eq!(records[0].level, level, "fail: {fail}");
+        let find = spans.named("find");
+        assert_eq!(records[0].span_id, Some(find.span_id));
+        assert_eq!(records[0].trace_id, Some(find.trace_id));
+        // The bridged span nests where it ran, and the error's status follows the traced
+        // spans that returned it.
+        let query = spans.named("query");
+        assert_eq!(find.parent_span_id, Some(query.span_id));
+        assert!(spans.named("load_through_tracing").is_error());
+        assert_eq!(spans.named("handle_through_tracing").is_error(), fail);
+        assert_eq!(exception_events(&spans, "find"), 1);
+        assert_eq!(exception_events(&spans, "load_through_tracing"), 0);
+    }
 }
 
 #[test]

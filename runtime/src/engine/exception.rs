@@ -13,6 +13,9 @@
 //! - A span that holds the record and ends without returning `Err` handled the error: the
 //!   record is emitted at WARN (at ERROR if the span ended with status Error otherwise, an HTTP
 //!   5xx or a panic).
+//! - A bridged `tracing` span cannot tell what the code inside it returned: one that ends
+//!   holding the record hands it on to its parent (`pass_on`), as if it were not there; a
+//!   bridged local root, or one whose parent is out of reach, settles it as above.
 //! - An error that leaves a local root (a span that started a trace or continued a remote one,
 //!   a server or consumer span, or a span whose parent is not current on this thread, as in
 //!   spawned work) is emitted at ERROR.
@@ -120,15 +123,65 @@ fn is_local_root(record: &SpanRecord) -> bool {
 /// earlier child's error, handled) is emitted now. A parent that is not current on this
 /// thread (spawned work) is out of reach: the error leaves a local root.
 fn hand_up(pending: Box<PendingException>, parent_span_id: u64) {
+    if let Err(pending) = keep_on(parent_span_id, pending) {
+        emit(&pending, Fate::Escaped);
+    }
+}
+
+/// Keeps `pending` on span `parent_span_id` if it records on this thread's stack, emitting
+/// the record it held before (an earlier child's error, handled); gives `pending` back when
+/// the span is out of reach.
+fn keep_on(
+    parent_span_id: u64,
+    pending: Box<PendingException>,
+) -> Result<(), Box<PendingException>> {
     let mut pending = Some(pending);
     let kept = stack::with_recording(parent_span_id, |frame| {
         frame.with_record(|record, _| record.extra().pending.replace(pending.take()?))
     });
     if let Some(pending) = pending {
-        emit(&pending, Fate::Escaped);
-    } else if let Some(Some(Some(earlier))) = kept {
+        return Err(pending);
+    }
+    if let Some(Some(Some(earlier))) = kept {
         emit(&earlier, Fate::Handled);
     }
+    Ok(())
+}
+
+/// The error's record a bridged span held when it ended, and where it goes; see [`pass_on`].
+pub(super) struct PassOn {
+    pending: Box<PendingException>,
+    ended_in_error: bool,
+    /// The parent that decides, unless the bridged span is a local root.
+    parent: Option<u64>,
+}
+
+/// [`take_pending`] for a bridged `tracing` span, which cannot tell whether its function
+/// returned the error: a traced function nested in it returned `Err`, and whether that error
+/// was handled or propagated is for the caller's span to say.
+#[inline]
+pub(super) fn take_passed_on(record: &mut SpanRecord) -> Option<PassOn> {
+    let (pending, ended_in_error) = take_pending(record)?;
+    Some(PassOn {
+        pending,
+        ended_in_error,
+        parent: (!is_local_root(record)).then_some(record.parent_span_id),
+    })
+}
+
+/// Hands the record a bridged span held on to its parent, as if the bridged span were not
+/// there: a traced caller that returns `Err` takes it as propagated (one record, not a WARN
+/// for the bridged span and an ERROR for the caller), one that returns `Ok` handled it. A
+/// bridged local root, or a parent out of reach, settles it as any span does.
+pub(super) fn pass_on(passed: PassOn) {
+    let pending = match passed.parent {
+        Some(parent) => match keep_on(parent, passed.pending) {
+            Ok(()) => return,
+            Err(pending) => pending,
+        },
+        None => passed.pending,
+    };
+    settle(pending, passed.ended_in_error);
 }
 
 /// The pending record of a span that ends, and whether the span ended with status Error;

@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use super::exception;
 use super::frame::{Frame, OwnRecord, Recording, SharedEntry};
 use super::shared::SharedSpan;
 use super::stack;
@@ -55,9 +56,15 @@ impl SharedSpan {
     /// threads, find nothing to record into.
     pub(crate) fn end(&self) {
         let record = self.lock().take();
-        if let (Some(record), Some(pipeline)) = (record, self.pipeline) {
+        if let (Some(mut record), Some(pipeline)) = (record, self.pipeline) {
+            // The record of an error a traced function nested in this span returned goes on to
+            // the parent span: a `tracing` span does not see what its function returned.
+            let passed = exception::take_passed_on(&mut record);
             // Dropping the record's owner ends the span (see `end`).
             drop(OwnRecord::new(record, pipeline));
+            if let Some(passed) = passed {
+                exception::pass_on(passed);
+            }
         }
     }
 }
