@@ -104,20 +104,16 @@ impl Buffer {
     /// window for small writes (`Out::window`).
     #[inline]
     pub(crate) fn append(&mut self, len: usize, write: impl FnOnce(&mut Out<'_>)) {
-        let start = self.end;
-        if self.buf.len() - start < len {
-            self.grow(start + len);
-        }
-        let mut out = Out::new(&mut self.buf[start..]);
+        let mut out = Out::new(self.spare(len));
         write(&mut out);
         assert_eq!(out.written(), len, "an item's length is exact");
-        self.end = start + len;
+        self.keep(len);
     }
 
     /// The bytes after the items, at least `len` of them, set aside without adding them: an
     /// item is written there, then added with [`keep`](Self::keep), or left out by not keeping
     /// it. The bytes past `len` (the buffer's size beyond) are room for small writes that
-    /// overshoot (`Out::small`); the caller keeps at most `len`.
+    /// overshoot (`Out::window`); the caller keeps at most `len`.
     #[inline]
     pub(crate) fn spare(&mut self, len: usize) -> &mut [u8] {
         let start = self.end;

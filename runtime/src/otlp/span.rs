@@ -185,19 +185,8 @@ fn put_small_header(w: &mut [u8; HEADER], record: &SpanRecord, times: Times) -> 
     // trace.proto, `Span.parent_span_id`: "If this is a root span, then this field must be
     // empty."
     if record.parent_span_id != 0 {
-        let [a, b, c, d, e, f, g, h] = record.parent_span_id.to_be_bytes();
-        w[at..at + PARENT_FIELD].copy_from_slice(&[
-            tag(SPAN_PARENT_SPAN_ID, Len) as u8,
-            8,
-            a,
-            b,
-            c,
-            d,
-            e,
-            f,
-            g,
-            h,
-        ]);
+        w[at..at + 2].copy_from_slice(&[tag(SPAN_PARENT_SPAN_ID, Len) as u8, 8]);
+        w[at + 2..at + PARENT_FIELD].copy_from_slice(&record.parent_span_id.to_be_bytes());
         at += PARENT_FIELD;
     }
     if !name.is_empty() {

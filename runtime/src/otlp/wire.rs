@@ -239,7 +239,9 @@ pub(crate) fn copy_short(out: &mut [u8], bytes: &[u8]) {
 }
 
 /// Writes `value` as a minimal varint at the start of `out`, which holds at least
-/// [`MAX_VARINT`] bytes; how many it wrote.
+/// [`MAX_VARINT`] bytes; how many it wrote. (`Out::varint` keeps its own loop: writing through
+/// this function into a stack array and copying that out cost the span writer some 130
+/// instructions per span, measured with callgrind.)
 #[inline(always)]
 pub(crate) fn put_varint(out: &mut [u8; MAX_VARINT], mut value: u64) -> usize {
     let mut n = 0;
