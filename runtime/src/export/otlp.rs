@@ -2,6 +2,14 @@
 //! writer (`crate::otlp`) and posted by the sender (`crate::sender`), both on the export thread
 //! itself. No `SpanData`, no per-span allocation, no hand-off to another thread: the records
 //! are read once, straight into the request.
+//!
+//! A request's answer is read when the next request is about to go, or by [`ANSWER_WITHIN`]
+//! after it was sent, whichever comes first (`Worker` wakes for it), not as soon as it was sent:
+//! the export thread writes the next batch while the collector reads this one, instead of
+//! sleeping until the collector answers and being woken again. The request's bytes are kept
+//! until then (the writer writes the next request in other ones), so that a retry sends them
+//! again; its spans are counted as exporting until then, and `flush` and shutdown read the
+//! answer before they return.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,7 +20,7 @@ use crate::config::OtlpSettings;
 use crate::engine::clock::Anchor;
 use crate::engine::pipeline::Pipeline;
 use crate::engine::pool::{Recycled, prefetch};
-use crate::otlp::{Push, TraceWriter};
+use crate::otlp::{Body, Push, TraceWriter};
 use crate::resource::Resource;
 use crate::sender::{Outcome, Sender};
 
@@ -20,6 +28,11 @@ use crate::sender::{Outcome, Sender};
 /// lines: a record comes from another core, and a line takes longer to arrive than one span
 /// takes to write.
 const PREFETCH_AHEAD: usize = 4;
+
+/// A request's answer is read by this long after the request was sent, at the latest (its
+/// spans are counted as exported or failed then). Under a steady load of a few thousand spans
+/// a second or more, the next batch comes first and reads it.
+const ANSWER_WITHIN: Duration = Duration::from_millis(100);
 
 /// The OTLP exporter of one pipeline.
 #[derive(Debug)]
@@ -35,6 +48,17 @@ pub(crate) struct OtlpExporter {
     /// No send goes past this (the final flush's deadline).
     limit: Option<Instant>,
     too_large_reported: bool,
+    /// The request sent whose answer is not read yet.
+    in_flight: Option<InFlight>,
+}
+
+/// A request sent whose answer is not read yet.
+#[derive(Debug)]
+struct InFlight {
+    body: Body,
+    deadline: Instant,
+    /// When its answer is read at the latest.
+    due: Instant,
 }
 
 impl OtlpExporter {
@@ -55,6 +79,7 @@ impl OtlpExporter {
             deadline: None,
             limit: None,
             too_large_reported: false,
+            in_flight: None,
         };
         (exporter, warnings)
     }
@@ -66,6 +91,12 @@ impl OtlpExporter {
     /// From now on no send goes past `limit` (the final flush's deadline).
     pub(crate) fn limit(&mut self, limit: Instant) {
         self.limit = Some(limit);
+    }
+
+    /// When the answer to the request sent last must be read ([`settle`](Self::settle)), if
+    /// it has not been.
+    pub(crate) fn answer_due(&self) -> Option<Instant> {
+        self.in_flight.as_ref().map(|sent| sent.due)
     }
 
     /// Writes a batch of records into the request, sending whatever fills a request on the
@@ -112,14 +143,45 @@ impl OtlpExporter {
         }
     }
 
+    /// Reads the answer to the request sent last, if it has not been, retrying the request if
+    /// the answer says so; its spans are then counted as exported or failed.
+    pub(crate) fn settle(&mut self, reports: &mut Reports) {
+        let Some(InFlight { body, deadline, .. }) = self.in_flight.take() else {
+            return;
+        };
+        let deadline = self.limit.map_or(deadline, |limit| deadline.min(limit));
+        let outcome = self.sender.end(body.bytes(), deadline);
+        self.ended(body.records() as u64, outcome, reports);
+        self.writer.give_back(body);
+    }
+
     fn send_request(&mut self, deadline: Instant, reports: &mut Reports) {
+        // One request at a time on the connection: the one before is answered first.
+        self.settle(reports);
         let Some(request) = self.writer.finish() else {
             return;
         };
-        let spans = request.records() as u64;
+        let body = request.take();
+        let spans = body.records() as u64;
         self.counters.started(self.pipeline, spans);
-        let outcome = self.sender.send(request.body(), deadline);
-        drop(request);
+        match self.sender.begin(body.bytes(), deadline) {
+            None => {
+                let due = Instant::now() + ANSWER_WITHIN;
+                self.in_flight = Some(InFlight {
+                    body,
+                    deadline,
+                    due,
+                });
+            }
+            Some(outcome) => {
+                self.ended(spans, outcome, reports);
+                self.writer.give_back(body);
+            }
+        }
+    }
+
+    /// The export of a request of `spans` ended with `outcome`.
+    fn ended(&self, spans: u64, outcome: Outcome, reports: &mut Reports) {
         match outcome {
             Outcome::Delivered { rejected, message } => {
                 let rejected = rejected.min(spans);

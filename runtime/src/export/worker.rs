@@ -158,6 +158,7 @@ impl Worker {
                 // finished with it (or the export timeout passed), before the answer.
                 let until = Instant::now() + self.batch.export_timeout;
                 self.export_queued(Some(until));
+                self.settle();
                 self.wait_idle(until);
                 self.pipeline.link().answer_flush(ticket);
                 deadline = Instant::now() + delay;
@@ -176,7 +177,21 @@ impl Worker {
                 self.export_full();
                 continue;
             }
-            thread::park_timeout(deadline - now);
+            // The answer to the request sent last is read when the next one goes, or when
+            // it is due (`OtlpExporter::settle`), whichever comes first.
+            let due = self.otlp.as_ref().and_then(OtlpExporter::answer_due);
+            if due.is_some_and(|due| due <= now) {
+                self.settle();
+                continue;
+            }
+            thread::park_timeout(due.map_or(deadline, |due| due.min(deadline)) - now);
+        }
+    }
+
+    /// Reads the answer to the OTLP request sent last, if it has not been.
+    fn settle(&mut self) {
+        if let Some(otlp) = &mut self.otlp {
+            otlp.settle(&mut self.reports);
         }
     }
 
@@ -259,6 +274,7 @@ impl Worker {
             otlp.limit(until);
         }
         self.export_queued(Some(until));
+        self.settle();
         self.reports.drops(self.pipeline, true);
         let mut completed = self.pipeline.queued() == 0;
         for lane in self.lanes.drain(..) {

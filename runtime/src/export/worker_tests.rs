@@ -13,6 +13,7 @@ use opentelemetry_sdk::trace::SpanExporter;
 use super::*;
 use crate::engine::pool;
 use crate::engine::{Limits, Sampler};
+use crate::sender::tests::server::{Server, respond};
 
 /// Counts what it is given; `hold` makes each export wait until released; `panics` panics.
 #[derive(Debug, Default)]
@@ -205,4 +206,100 @@ fn an_exporter_that_panics_loses_its_batch_and_goes_on() {
     let stats = worker.lanes[0].counters().snapshot();
     assert_eq!((stats.exported, stats.failed), (0, 32));
     assert_eq!(pipeline.counters.export_failed.load(Ordering::SeqCst), 32);
+}
+
+/// OTLP settings posting to `server`.
+fn otlp_settings(server: &Server) -> OtlpSettings {
+    OtlpSettings {
+        endpoint: server.url(),
+        headers: Vec::new(),
+        timeout: Duration::from_secs(10),
+        compression: crate::config::Compression::None,
+        tls: crate::config::TlsFiles::default(),
+        max_body: crate::otlp::DEFAULT_MAX_BODY,
+    }
+}
+
+fn no_resource() -> OwnResource {
+    OwnResource::from_strings(Vec::new())
+}
+
+/// The OTLP exporter of `pipeline`, posting to `server`.
+fn otlp(pipeline: &'static Pipeline, server: &Server) -> OtlpExporter {
+    let (exporter, warnings) = OtlpExporter::new(&otlp_settings(server), &no_resource(), pipeline);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    exporter
+}
+
+#[test]
+fn an_otlp_request_is_answered_when_the_next_goes_or_when_settled() {
+    let server = Server::start(|_| respond(200, &[], b""));
+    let pipeline = pipeline(16);
+    let mut worker = worker(pipeline, &[]);
+    worker.otlp = Some(otlp(pipeline, &server));
+    let counters = &pipeline.counters;
+    let counts = || {
+        (
+            counters.exported.load(Ordering::SeqCst),
+            counters.exporting.load(Ordering::SeqCst),
+        )
+    };
+    submit(pipeline, 16);
+    worker.export_queued(None);
+    // Sent, its answer not read: its spans are being exported.
+    assert_eq!(counts(), (0, 16));
+    let otlp = worker.otlp.as_ref().expect("otlp");
+    assert!(
+        otlp.answer_due().expect("an answer to read") <= Instant::now() + Duration::from_secs(1)
+    );
+    let start = Instant::now();
+    while server.received().is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(5), "not received");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    // The next request reads the answer to the first before it goes.
+    submit(pipeline, 16);
+    worker.export_queued(None);
+    assert_eq!(counts(), (16, 16));
+    worker.settle();
+    assert_eq!(counts(), (32, 0));
+    assert_eq!(worker.otlp.as_ref().expect("otlp").answer_due(), None);
+    assert_eq!(server.received().len(), 2);
+    assert_eq!(server.connections(), 1);
+}
+
+#[test]
+fn the_export_thread_reads_an_answer_when_it_is_due_without_a_flush() {
+    let server = Server::start(|_| respond(200, &[], b""));
+    let pipeline = pipeline(16);
+    let batch = BatchSettings {
+        // Only a full batch is sent, and nothing else would wake the thread.
+        schedule_delay: Duration::from_secs(3600),
+        ..BatchSettings::default()
+    };
+    let (handle, warnings) = Worker::spawn(
+        pipeline,
+        vec![ExporterSpec::Otlp(Box::new(otlp_settings(&server)))],
+        &no_resource(),
+        batch,
+    )
+    .expect("the export thread");
+    assert!(warnings.is_empty(), "{warnings:?}");
+    // A full batch wakes the thread, which sends it.
+    submit(pipeline, 16);
+    let start = Instant::now();
+    while pipeline.counters.exported.load(Ordering::SeqCst) < 16 {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the answer was not read: {:?}",
+            handle.exporters()[0].snapshot()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(server.received().len(), 1);
+    assert_eq!(pipeline.counters.exporting.load(Ordering::SeqCst), 0);
+    pipeline.close();
+    let report = handle.wait(pipeline, Duration::from_secs(10));
+    assert!(report.completed, "{report:?}");
+    assert_eq!((report.exported, report.failed), (16, 0));
 }

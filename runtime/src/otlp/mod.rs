@@ -42,7 +42,7 @@ pub(crate) use logs::LogWriter;
     unused_imports,
     reason = "the export thread uses them once it is wired in"
 )]
-pub(crate) use request::{DEFAULT_MAX_BODY, MAX_BODY_LIMIT, Push, Request};
+pub(crate) use request::{Body, DEFAULT_MAX_BODY, MAX_BODY_LIMIT, Push, Request};
 #[allow(
     unused_imports,
     reason = "the export thread uses it once it is wired in"

@@ -62,6 +62,9 @@ pub(crate) struct Buffer {
     records: usize,
     /// An exponential moving average of request bodies: what the buffer is shrunk back to.
     usual: usize,
+    /// The bytes of a request taken and given back ([`Request::take`], [`Buffer::give_back`]),
+    /// kept for the next request taken.
+    spare: Option<Vec<u8>>,
 }
 
 impl Buffer {
@@ -73,6 +76,7 @@ impl Buffer {
             max_body,
             records: 0,
             usual: 0,
+            spare: None,
         }
     }
 
@@ -167,11 +171,41 @@ impl Buffer {
         };
         self.end = self.gap;
         self.records = 0;
+        self.shrink();
+    }
+
+    fn shrink(&mut self) {
         let usual = self.usual.max(MIN_RETAINED);
-        if self.buf.len() - self.gap > 4 * usual {
-            self.buf.truncate(self.gap + 2 * usual);
-            self.buf.shrink_to_fit();
+        for buf in std::iter::once(&mut self.buf).chain(&mut self.spare) {
+            if buf.len() > self.gap + 4 * usual {
+                buf.truncate(self.gap + 2 * usual);
+                buf.shrink_to_fit();
+            }
         }
+    }
+
+    /// The finished request's bytes (from `start`), taken out; the next request starts in the
+    /// bytes last given back, or in a new buffer.
+    fn take(&mut self, start: usize) -> Body {
+        let mut next = self.spare.take().unwrap_or_default();
+        if next.len() < self.gap {
+            next.resize(self.gap, 0);
+        }
+        let bytes = std::mem::replace(&mut self.buf, next);
+        let body = Body {
+            bytes,
+            start,
+            end: self.end,
+            records: self.records,
+        };
+        self.reset(body.end - start);
+        body
+    }
+
+    /// Takes back the bytes of a request [`take`](Request::take)n, for a later one.
+    pub(crate) fn give_back(&mut self, body: Body) {
+        self.spare = Some(body.bytes);
+        self.shrink();
     }
 
     /// The buffer's capacity, for tests of its shrinking.
@@ -300,6 +334,11 @@ impl Envelope {
         }))
     }
 
+    /// Takes back the bytes of a request [`take`](Request::take)n, for a later one.
+    pub(crate) fn give_back(&mut self, body: Body) {
+        self.buffer.give_back(body);
+    }
+
     /// The body's length with `items` bytes of items.
     #[inline]
     fn body_len(&self, items: usize) -> usize {
@@ -332,6 +371,46 @@ impl Request<'_> {
     /// The number of spans or log records in it.
     pub(crate) fn records(&self) -> usize {
         self.buffer.records
+    }
+}
+
+impl Request<'_> {
+    /// The request, taken out of the writer: it starts the next request in other bytes, so
+    /// this one can be sent while the next is written. Give the bytes back once sent
+    /// (`give_back` of the writer), or the next request taken allocates new ones.
+    pub(crate) fn take(self) -> Body {
+        // Not dropped, which would start the next request in these bytes; `Request` owns
+        // nothing (a reference and a number), so nothing leaks.
+        let mut request = std::mem::ManuallyDrop::new(self);
+        let start = request.start;
+        request.buffer.take(start)
+    }
+}
+
+/// A request's bytes taken out of the writer ([`Request::take`]).
+#[derive(Debug)]
+pub(crate) struct Body {
+    bytes: Vec<u8>,
+    start: usize,
+    end: usize,
+    records: usize,
+}
+
+impl Body {
+    /// The encoded `Export*ServiceRequest`.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes[self.start..self.end]
+    }
+
+    /// The number of spans or log records in it.
+    pub(crate) fn records(&self) -> usize {
+        self.records
+    }
+
+    /// Where its bytes are, and how many the allocation holds, for tests of their reuse.
+    #[cfg(test)]
+    pub(crate) fn allocation(&self) -> (*const u8, usize) {
+        (self.bytes.as_ptr(), self.bytes.capacity())
     }
 }
 

@@ -183,6 +183,68 @@ fn finished_requests_are_independent() {
     assert_eq!(two[0].name, "second");
 }
 
+#[test]
+fn a_taken_request_stays_whole_while_the_next_is_written_and_its_bytes_come_back() {
+    let anchor = Anchor::now();
+    let mut writer = TraceWriter::new(&resource(), DEFAULT_MAX_BODY);
+    let names =
+        |body: &[u8]| -> Vec<String> { spans(decode(body)).into_iter().map(|s| s.name).collect() };
+    writer.push(&record("first"), &anchor);
+    writer.push(&record("first"), &anchor);
+    let first = writer.finish().unwrap().take();
+    assert_eq!(first.records(), 2);
+    let copy = first.bytes().to_vec();
+    // Written while the first is held (being sent): other bytes.
+    writer.push(&sized(5_000), &anchor);
+    let second = writer.finish().unwrap().take();
+    assert_eq!(first.bytes(), copy);
+    assert_eq!(names(first.bytes()), ["first", "first"]);
+    assert_eq!(names(second.bytes()), ["sized"]);
+    assert_ne!(first.allocation().0, second.allocation().0);
+    // Given back, the first's bytes carry the request started when the next is taken: two
+    // buffers take turns.
+    let reused = first.allocation().0;
+    writer.give_back(first);
+    writer.push(&record("third"), &anchor);
+    let third = writer.finish().unwrap().take();
+    assert_ne!(third.allocation().0, reused);
+    writer.give_back(second);
+    writer.push(&record("fourth"), &anchor);
+    let fourth = writer.finish().unwrap().take();
+    assert_eq!(fourth.allocation().0, reused);
+    assert_eq!(names(third.bytes()), ["third"]);
+    assert_eq!(names(fourth.bytes()), ["fourth"]);
+    writer.give_back(third);
+    writer.give_back(fourth);
+    // Untaken requests go on in the same bytes.
+    writer.push(&record("fifth"), &anchor);
+    assert_eq!(names(writer.finish().unwrap().body()), ["fifth"]);
+}
+
+#[test]
+fn bytes_given_back_after_an_outlier_are_shrunk() {
+    let anchor = Anchor::now();
+    let mut writer = TraceWriter::new(&resource(), DEFAULT_MAX_BODY);
+    let small = sized(100);
+    let take = |writer: &mut TraceWriter, record: &SpanRecord, spans: usize| {
+        for _ in 0..spans {
+            assert_eq!(writer.push(record, &anchor), Push::Appended);
+        }
+        writer.finish().unwrap().take()
+    };
+    for _ in 0..10 {
+        let body = take(&mut writer, &small, 200);
+        writer.give_back(body);
+    }
+    let outlier = take(&mut writer, &sized(60_000), 100);
+    assert!(outlier.bytes().len() > 6_000_000);
+    writer.give_back(outlier);
+    // The outlier's bytes, kept for the next request taken, hold no more than four times the
+    // smallest size kept (64 KiB).
+    let next = take(&mut writer, &small, 200);
+    assert!(next.allocation().1 <= 256 << 10, "{}", next.allocation().1);
+}
+
 /// A span is written before its length is known, after room for the longest length its bound
 /// allows; one whose length takes fewer bytes is moved up to its key. Around each varint
 /// boundary of the span's length (1, 2 and 3 bytes), every span decodes whole, in order, and the

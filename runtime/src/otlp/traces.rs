@@ -2,7 +2,7 @@
 
 use super::code::CodeAttributes;
 use super::common::TRACED_SCOPE;
-use super::request::{Envelope, Push, Request};
+use super::request::{Body, Envelope, Push, Request};
 use super::span::{SPAN_ATTRIBUTES, Times, put_span, span_bound, span_len};
 use crate::engine::clock::Anchor;
 use crate::engine::record::SpanRecord;
@@ -62,6 +62,11 @@ impl TraceWriter {
     /// buffer when the returned value is dropped.
     pub(crate) fn finish(&mut self) -> Option<Request<'_>> {
         self.envelope.finish()
+    }
+
+    /// Takes back the bytes of a request [`take`](Request::take)n, for a later one.
+    pub(crate) fn give_back(&mut self, body: Body) {
+        self.envelope.give_back(body);
     }
 
     #[cfg(test)]

@@ -7,7 +7,7 @@
 //! header value, request path or query, or proxy URL.
 
 use std::io;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use ureq::http::{HeaderName, HeaderValue, Uri};
 use ureq::unversioned::transport::DefaultConnector;
@@ -54,6 +54,40 @@ impl Client {
             Client::Ureq(ureq) => ureq.attempt(body, gzip, timeout),
         }
     }
+
+    /// Sends `body` by `deadline`: with our client, returns once it is written, its answer left
+    /// for [`answer`](Self::answer) (`Started::Sent`); with ureq, the whole attempt.
+    pub(crate) fn start(&mut self, body: &[u8], gzip: bool, deadline: Instant) -> Started {
+        match self {
+            Client::Plain(plain) => match plain.start(body, gzip, deadline) {
+                Ok(()) => Started::Sent,
+                Err(attempt) => Started::Answered(attempt),
+            },
+            Client::Ureq(ureq) => {
+                let timeout = deadline.saturating_duration_since(Instant::now());
+                Started::Answered(ureq.attempt(body, gzip, timeout))
+            }
+        }
+    }
+
+    /// The answer to the request [`start`](Self::start) sent (`body` and `gzip` are that
+    /// request's), read by `deadline`.
+    pub(crate) fn answer(&mut self, body: &[u8], gzip: bool, deadline: Instant) -> Attempt {
+        match self {
+            Client::Plain(plain) => plain.answer(body, gzip, deadline),
+            Client::Ureq(_) => Attempt::Fail("no request was sent to answer".to_owned()),
+        }
+    }
+}
+
+/// How [`Client::start`] left a request.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Started {
+    /// Written; its answer is read by [`Client::answer`].
+    Sent,
+    /// The attempt ended: it failed before the request was written, or the client reads the
+    /// answer at once (ureq).
+    Answered(Attempt),
 }
 
 #[derive(Debug)]

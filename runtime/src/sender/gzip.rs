@@ -62,6 +62,12 @@ impl Gzip {
             .extend_from_slice(&(body.len() as u64 as u32).to_le_bytes());
         Ok(&self.out)
     }
+
+    /// What the last [`compress`](Self::compress) returned (kept until the next one), for
+    /// sending the same request again.
+    pub(crate) fn output(&self) -> &[u8] {
+        &self.out
+    }
 }
 
 #[cfg(test)]

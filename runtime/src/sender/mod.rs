@@ -9,6 +9,10 @@
 //! - Time (here): `OTEL_EXPORTER_OTLP_TIMEOUT` bounds one batch's export, including DNS,
 //!   connecting, every retry and every wait (OTLP exporter configuration, "Timeout"); `send`
 //!   returns by its deadline, and each attempt gets the time that remains.
+//! - One request at a time per sender, on one kept connection; its answer may be read later
+//!   (`begin`, then `end` before the next request), so that the caller works while the
+//!   collector reads the request. The request's bytes stay with the caller until then, and a
+//!   retry sends them again.
 //! - `Retry-After` (`pause.rs`): a pause for the collector's origin, shared by every sender of
 //!   the process.
 //! - Secrets (`attempt.rs`): no reason quotes a body, a header value or a URL's path, query or
@@ -54,7 +58,7 @@ mod response;
 mod tls;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
@@ -63,7 +67,7 @@ use ureq::http::{HeaderName, HeaderValue};
 
 use crate::config::{Compression, OtlpSettings, process_env};
 use backoff::Backoff;
-use client::{Attempt, Client, Tls, UreqClient};
+use client::{Attempt, Client, Started, Tls, UreqClient};
 use gzip::Gzip;
 use origin::Origin;
 use plain::Plain;
@@ -93,6 +97,8 @@ pub(crate) struct Sender {
     /// Set with `gzip` compression.
     gzip: Option<Gzip>,
     backoff: Backoff,
+    /// A request was sent by `begin` and its answer is not read yet.
+    pending: bool,
 }
 
 impl Sender {
@@ -126,6 +132,7 @@ impl Sender {
             client,
             gzip: (settings.compression == Compression::Gzip).then(Gzip::new),
             backoff: Backoff::default(),
+            pending: false,
         };
         (sender, warnings)
     }
@@ -135,69 +142,87 @@ impl Sender {
     /// The caller's deadline is the batch's start plus the configured timeout
     /// (`OtlpSettings::timeout`), which bounds the whole export of the batch.
     pub(crate) fn send(&mut self, body: &[u8], deadline: Instant) -> Outcome {
-        let client = match &mut self.client {
+        match self.begin(body, deadline) {
+            Some(outcome) => outcome,
+            None => self.end(body, deadline),
+        }
+    }
+
+    /// [`send`](Self::send) in two halves, so that the caller works while the collector reads
+    /// the request: sends `body` and returns `None` once it is written, its answer left for
+    /// [`end`](Self::end), which must be called (with the same `body`) before the next
+    /// `begin`. Returns the outcome instead when the request could not be written, or when the
+    /// client reads answers at once (an `https://` endpoint or a proxy, through ureq).
+    pub(crate) fn begin(&mut self, body: &[u8], deadline: Instant) -> Option<Outcome> {
+        debug_assert!(!self.pending, "one request at a time");
+        let Sender {
+            client,
+            gzip,
+            backoff,
+            pending,
+        } = self;
+        let client = match client {
             Ok(client) => client,
-            Err(reason) => return failed(reason.clone()),
+            Err(reason) => return Some(failed(reason.clone())),
         };
-        let gzip = self.gzip.is_some();
-        let body = match &mut self.gzip {
+        let compressed = gzip.is_some();
+        let body = match gzip {
             Some(compressor) => match compressor.compress(body) {
                 Ok(compressed) => compressed,
-                Err(reason) => return failed(reason),
+                Err(reason) => return Some(failed(reason)),
             },
             None => body,
         };
-        let mut attempts = 0;
-        let mut last = None;
-        loop {
-            // The client is borrowed for its origin around each attempt, which needs it mutably.
-            if !pause::wait(client.origin(), deadline) {
-                let last = last.or_else(|| {
-                    Some("the collector asked to wait (Retry-After) past the deadline".to_owned())
-                });
-                return Outcome::TimedOut { attempts, last };
+        let mut tries = Tries::default();
+        if let Err(outcome) = tries.next(client, deadline) {
+            return Some(outcome);
+        }
+        // ureq asserts a few invariants with panics; one (or a bug of ours) must not end the
+        // export thread.
+        let started = catch_unwind(AssertUnwindSafe(|| {
+            client.start(body, compressed, deadline)
+        }))
+        .unwrap_or_else(|_| Started::Answered(panicked()));
+        match started {
+            Started::Sent => {
+                *pending = true;
+                None
             }
-            let now = Instant::now();
-            let remaining = deadline.saturating_duration_since(now);
-            if remaining.is_zero() {
-                return Outcome::TimedOut { attempts, last };
-            }
-            attempts += 1;
-            // ureq asserts a few invariants with panics; one (or a bug of ours) must not end
-            // the export thread.
-            let attempt = catch_unwind(AssertUnwindSafe(|| client.attempt(body, gzip, remaining)))
-                .unwrap_or_else(|_| Attempt::Fail("the HTTP client panicked".to_owned()));
-            let (reason, retry_after) = match attempt {
-                Attempt::Delivered { rejected, message } => {
-                    return Outcome::Delivered { rejected, message };
-                }
-                Attempt::Fail(reason) => return failed(reason),
-                Attempt::TimedOut => return Outcome::TimedOut { attempts, last },
-                Attempt::Retry {
-                    reason,
-                    retry_after,
-                } => (reason, retry_after),
-            };
-            last = Some(reason);
-            let now = Instant::now();
-            let backoff = self.backoff.delay(attempts);
-            if let Some(wait) = retry_after {
-                let end = now
-                    .checked_add(wait)
-                    .map_or(deadline, |end| end.min(deadline));
-                pause::pause(client.origin(), end);
-                // The pause is waited out at the top of the loop, to the deadline at most; the
-                // backoff still applies when the collector asked for less.
-                if wait >= backoff {
-                    continue;
-                }
-            }
-            match now.checked_add(backoff) {
-                Some(next) if next < deadline => std::thread::sleep(backoff),
-                // The next attempt could not start in time.
-                _ => return Outcome::TimedOut { attempts, last },
+            Started::Answered(attempt) => {
+                Some(tries.settle(client, backoff, body, compressed, deadline, attempt))
             }
         }
+    }
+
+    /// The outcome of the request [`begin`](Self::begin) left unanswered (`body` is the one
+    /// given to it): its answer read, and the request retried per OTLP/HTTP until it is
+    /// delivered, fails for good, or `deadline` comes; returns by then.
+    pub(crate) fn end(&mut self, body: &[u8], deadline: Instant) -> Outcome {
+        let Sender {
+            client,
+            gzip,
+            backoff,
+            pending,
+        } = self;
+        if !std::mem::take(pending) {
+            return failed("no request was sent to answer".to_owned());
+        }
+        let client = match client {
+            Ok(client) => client,
+            Err(reason) => return failed(reason.clone()),
+        };
+        // The compressed bytes `begin` sent are still the compressor's output.
+        let compressed = gzip.is_some();
+        let body = gzip.as_ref().map_or(body, |gzip| gzip.output());
+        let tries = Tries {
+            attempts: 1,
+            last: None,
+        };
+        let attempt = catch_unwind(AssertUnwindSafe(|| {
+            client.answer(body, compressed, deadline)
+        }))
+        .unwrap_or_else(|_| panicked());
+        tries.settle(client, backoff, body, compressed, deadline, attempt)
     }
 
     #[cfg(test)]
@@ -208,6 +233,96 @@ impl Sender {
 
 fn failed(reason: String) -> Outcome {
     Outcome::Failed { reason }
+}
+
+fn panicked() -> Attempt {
+    Attempt::Fail("the HTTP client panicked".to_owned())
+}
+
+/// The attempts at one request so far, and the last retryable failure among them.
+#[derive(Debug, Default)]
+struct Tries {
+    attempts: u32,
+    last: Option<String>,
+}
+
+impl Tries {
+    /// Counts the next attempt once the collector's `Retry-After` pause, if any, is over; the
+    /// outcome instead when `deadline` comes first.
+    fn next(&mut self, client: &Client, deadline: Instant) -> Result<(), Outcome> {
+        if !pause::wait(client.origin(), deadline) {
+            let last = self.last.take().or_else(|| {
+                Some("the collector asked to wait (Retry-After) past the deadline".to_owned())
+            });
+            return Err(Outcome::TimedOut {
+                attempts: self.attempts,
+                last,
+            });
+        }
+        if Instant::now() >= deadline {
+            return Err(self.timed_out());
+        }
+        self.attempts += 1;
+        Ok(())
+    }
+
+    fn timed_out(&mut self) -> Outcome {
+        Outcome::TimedOut {
+            attempts: self.attempts,
+            last: self.last.take(),
+        }
+    }
+
+    /// The outcome of the request once `attempt` ended: retried, after the backoff or the
+    /// collector's pause, until it is delivered, fails for good, or `deadline` comes.
+    fn settle(
+        mut self,
+        client: &mut Client,
+        backoff: &Backoff,
+        body: &[u8],
+        gzip: bool,
+        deadline: Instant,
+        mut attempt: Attempt,
+    ) -> Outcome {
+        loop {
+            let (reason, retry_after) = match attempt {
+                Attempt::Delivered { rejected, message } => {
+                    return Outcome::Delivered { rejected, message };
+                }
+                Attempt::Fail(reason) => return failed(reason),
+                Attempt::TimedOut => return self.timed_out(),
+                Attempt::Retry {
+                    reason,
+                    retry_after,
+                } => (reason, retry_after),
+            };
+            self.last = Some(reason);
+            let now = Instant::now();
+            let delay = backoff.delay(self.attempts);
+            // The pause is waited out before the next attempt (`next`), to the deadline at
+            // most; the backoff still applies when the collector asked for less.
+            let paused = retry_after.is_some_and(|wait| {
+                let end = now
+                    .checked_add(wait)
+                    .map_or(deadline, |end| end.min(deadline));
+                pause::pause(client.origin(), end);
+                wait >= delay
+            });
+            if !paused {
+                match now.checked_add(delay) {
+                    Some(next) if next < deadline => std::thread::sleep(delay),
+                    // The next attempt could not start in time.
+                    _ => return self.timed_out(),
+                }
+            }
+            if let Err(outcome) = self.next(client, deadline) {
+                return outcome;
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            attempt = catch_unwind(AssertUnwindSafe(|| client.attempt(body, gzip, remaining)))
+                .unwrap_or_else(|_| panicked());
+        }
+    }
 }
 
 /// The HTTP client for `settings`, or why there can be none.

@@ -48,9 +48,20 @@ pub(crate) struct Plain {
     inbox: Inbox,
     /// The last response's body.
     body: Vec<u8>,
+    /// The request sent and not yet answered.
+    sent: Option<Sent>,
 }
 
-/// How an exchange on one connection ended.
+/// A request written on `conn` whose answer has not been read.
+#[derive(Debug)]
+struct Sent {
+    conn: Conn,
+    /// Whether `conn` was kept from an earlier request (and may have been closed by the
+    /// collector while idle).
+    kept: bool,
+}
+
+/// How reading the answer to a request ended.
 enum Exchange {
     /// An answer; `true` when the connection can carry the next request.
     Answered(Attempt, bool),
@@ -83,6 +94,7 @@ impl Plain {
             conn: None,
             inbox: Inbox::new(),
             body: Vec::new(),
+            sent: None,
         })
     }
 
@@ -97,34 +109,81 @@ impl Plain {
         let deadline = now
             .checked_add(timeout)
             .unwrap_or_else(|| now + Duration::from_secs(86_400));
+        match self.start(body, gzip, deadline) {
+            Ok(()) => self.answer(body, gzip, deadline),
+            Err(attempt) => attempt,
+        }
+    }
+
+    /// Sends `body` (gzip-compressed when `gzip`) by `deadline`, connecting if no connection is
+    /// kept, and returns once it is written: its answer is read by [`answer`](Self::answer),
+    /// which must come before the next request. `Err` when it could not be sent.
+    pub(crate) fn start(
+        &mut self,
+        body: &[u8],
+        gzip: bool,
+        deadline: Instant,
+    ) -> Result<(), Attempt> {
+        debug_assert!(self.sent.is_none(), "one request at a time");
         if let Some(mut conn) = self.conn.take() {
-            match self.exchange(&mut conn, body, gzip, deadline) {
-                // A kept connection the collector closed while it was idle (RFC 9112 §9.3.1:
-                // a server may close an idle connection at any time). Sending again at once,
-                // on a new connection, is safe: the collector closed before answering, which
-                // is a connection failure, and OTLP/HTTP ("Failures") has the client retry
-                // those; only the backoff is skipped, since the collector did not fail.
-                Exchange::Unanswered(error) if stale(&error) => {
-                    log::debug!(
-                        target: "traced::sender",
-                        "the connection kept to {} was closed; sending again on a new one",
-                        self.origin
-                    );
+            match self.write(&mut conn, body, gzip, deadline) {
+                Ok(()) => {
+                    self.sent = Some(Sent { conn, kept: true });
+                    return Ok(());
                 }
-                Exchange::Unanswered(error) => return self.failed(&error),
-                Exchange::Answered(attempt, reusable) => return self.keep(conn, attempt, reusable),
-                Exchange::Failed(attempt) => return attempt,
+                // See `answer`: a kept connection the collector closed while it was idle.
+                Err(error) if stale(&error) => self.log_stale(),
+                Err(error) => return Err(self.failed(&error)),
             }
+        }
+        let mut conn = self.connect(deadline)?;
+        match self.write(&mut conn, body, gzip, deadline) {
+            Ok(()) => {
+                self.sent = Some(Sent { conn, kept: false });
+                Ok(())
+            }
+            Err(error) => Err(self.failed(&error)),
+        }
+    }
+
+    /// Reads the answer to the request [`start`](Self::start) sent, by `deadline`; `body` and
+    /// `gzip` are that request's, sent again at once on a new connection when the kept one
+    /// turns out to have been closed before the collector read it.
+    pub(crate) fn answer(&mut self, body: &[u8], gzip: bool, deadline: Instant) -> Attempt {
+        let Some(Sent { mut conn, kept }) = self.sent.take() else {
+            return Attempt::Fail("no request was sent to answer".to_owned());
+        };
+        match self.read(&mut conn, deadline) {
+            // A kept connection the collector closed while it was idle (RFC 9112 §9.3.1: a
+            // server may close an idle connection at any time). Sending again at once, on a
+            // new connection, is safe: the collector closed before answering, which is a
+            // connection failure, and OTLP/HTTP ("Failures") has the client retry those; only
+            // the backoff is skipped, since the collector did not fail.
+            Exchange::Unanswered(error) if kept && stale(&error) => self.log_stale(),
+            Exchange::Unanswered(error) => return self.failed(&error),
+            Exchange::Answered(attempt, reusable) => return self.keep(conn, attempt, reusable),
+            Exchange::Failed(attempt) => return attempt,
         }
         let mut conn = match self.connect(deadline) {
             Ok(conn) => conn,
             Err(attempt) => return attempt,
         };
-        match self.exchange(&mut conn, body, gzip, deadline) {
+        if let Err(error) = self.write(&mut conn, body, gzip, deadline) {
+            return self.failed(&error);
+        }
+        match self.read(&mut conn, deadline) {
             Exchange::Answered(attempt, reusable) => self.keep(conn, attempt, reusable),
             Exchange::Unanswered(error) => self.failed(&error),
             Exchange::Failed(attempt) => attempt,
         }
+    }
+
+    fn log_stale(&self) {
+        log::debug!(
+            target: "traced::sender",
+            "the connection kept to {} was closed; sending again on a new one",
+            self.origin
+        );
     }
 
     fn connect(&mut self, deadline: Instant) -> Result<Conn, Attempt> {
@@ -165,19 +224,21 @@ impl Plain {
         attempt
     }
 
-    /// Sends the request on `conn` and reads the answer.
-    fn exchange(
+    /// Sends the request on `conn`.
+    fn write(
         &mut self,
         conn: &mut Conn,
         body: &[u8],
         gzip: bool,
         deadline: Instant,
-    ) -> Exchange {
-        self.inbox.clear();
+    ) -> io::Result<()> {
         let head = self.head.with(body.len(), gzip);
-        if let Err(error) = conn.write_all(head, body, deadline) {
-            return Exchange::Unanswered(error);
-        }
+        conn.write_all(head, body, deadline)
+    }
+
+    /// Reads the answer to the request sent on `conn`.
+    fn read(&mut self, conn: &mut Conn, deadline: Instant) -> Exchange {
+        self.inbox.clear();
         let head = match read_head(&mut self.inbox, conn, deadline) {
             Ok(head) => head,
             Err(ReadError::Io(error)) if !self.inbox.received => {

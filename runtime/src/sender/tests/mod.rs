@@ -2,13 +2,14 @@
 //! scripts of our own client's tests): no part of the client is mocked. Backoff is shortened
 //! so retries take milliseconds.
 
+mod answer_later_tests;
 mod http_tests;
 mod plain_conn_tests;
 mod plain_tests;
 mod proxy_tests;
 mod raw;
 mod retry_tests;
-mod server;
+pub(crate) mod server;
 #[cfg(feature = "tls")]
 mod tls_tests;
 

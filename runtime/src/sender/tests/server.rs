@@ -1,6 +1,6 @@
-//! A small HTTP/1.1 server on 127.0.0.1 for the sender's tests: it records every request (with
-//! the connection it came on and when) and answers each with what the test scripted. Its
-//! threads end when it is dropped.
+//! A small HTTP/1.1 server on 127.0.0.1 for the sender's tests and the OTLP exporter's: it
+//! records every request (with the connection it came on and when) and answers each with what
+//! the test scripted. Its threads end when it is dropped.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -11,18 +11,18 @@ use std::time::{Duration, Instant};
 
 /// One request as the server read it.
 #[derive(Debug, Clone)]
-pub(super) struct Received {
-    pub(super) request_line: String,
+pub(crate) struct Received {
+    pub(crate) request_line: String,
     /// Names lower-cased.
-    pub(super) headers: Vec<(String, String)>,
-    pub(super) body: Vec<u8>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
     /// Which accepted connection (0, 1, …) carried it.
-    pub(super) connection: usize,
-    pub(super) at: Instant,
+    pub(crate) connection: usize,
+    pub(crate) at: Instant,
 }
 
 impl Received {
-    pub(super) fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n == name)
@@ -31,14 +31,14 @@ impl Received {
 }
 
 /// The server's answer to one request.
-pub(super) enum Reply {
+pub(crate) enum Reply {
     Bytes(Vec<u8>),
     /// Read the request, never answer (until the server is dropped).
     Hang,
 }
 
 /// `status` with `headers`, a `Content-Length` and `body`.
-pub(super) fn respond(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+pub(crate) fn respond(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Reply {
     let mut bytes = format!(
         "HTTP/1.1 {status} Scripted\r\ncontent-length: {}\r\n",
         body.len()
@@ -52,15 +52,15 @@ pub(super) fn respond(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Rep
     Reply::Bytes(bytes)
 }
 
-pub(super) trait Stream: Read + Write + Send {}
+pub(crate) trait Stream: Read + Write + Send {}
 impl<T: Read + Write + Send> Stream for T {}
 
 type Script = dyn Fn(usize) -> Reply + Send + Sync;
 /// Turns an accepted connection into the stream requests are read from (TLS tests wrap it).
-pub(super) type Wrap = dyn Fn(TcpStream) -> Box<dyn Stream> + Send + Sync;
+pub(crate) type Wrap = dyn Fn(TcpStream) -> Box<dyn Stream> + Send + Sync;
 
-pub(super) struct Server {
-    pub(super) port: u16,
+pub(crate) struct Server {
+    pub(crate) port: u16,
     received: Arc<Mutex<Vec<Received>>>,
     connections: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
@@ -68,11 +68,11 @@ pub(super) struct Server {
 
 impl Server {
     /// Answers request number `n` (0, 1, …, over all connections) with `script(n)`.
-    pub(super) fn start(script: impl Fn(usize) -> Reply + Send + Sync + 'static) -> Server {
+    pub(crate) fn start(script: impl Fn(usize) -> Reply + Send + Sync + 'static) -> Server {
         Server::start_wrapped(Arc::new(|tcp| Box::new(tcp)), script)
     }
 
-    pub(super) fn start_wrapped(
+    pub(crate) fn start_wrapped(
         wrap: Arc<Wrap>,
         script: impl Fn(usize) -> Reply + Send + Sync + 'static,
     ) -> Server {
@@ -109,15 +109,15 @@ impl Server {
         server
     }
 
-    pub(super) fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}/v1/traces", self.port)
     }
 
-    pub(super) fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         self.received.lock().expect("log").clone()
     }
 
-    pub(super) fn connections(&self) -> usize {
+    pub(crate) fn connections(&self) -> usize {
         self.connections.load(Ordering::SeqCst)
     }
 }
@@ -165,7 +165,7 @@ fn serve(
 }
 
 /// The next request of a connection; `None` at its end or on anything malformed.
-pub(super) fn read_request(
+pub(crate) fn read_request(
     stream: &mut dyn Stream,
     buffer: &mut Vec<u8>,
     connection: usize,
@@ -216,7 +216,7 @@ fn fill(stream: &mut dyn Stream, buffer: &mut Vec<u8>) -> Option<()> {
 
 /// A port nothing listens on: one below the ephemeral range (Linux: 32768 and up), which
 /// the port-0 listeners of concurrent tests are never given, checked free by binding it.
-pub(super) fn closed_port() -> u16 {
+pub(crate) fn closed_port() -> u16 {
     let start = 20_000 + u16::try_from(std::process::id() % 5_000).unwrap_or(0);
     (start..32_000)
         .find(|&port| TcpListener::bind(("127.0.0.1", port)).is_ok())
@@ -224,6 +224,6 @@ pub(super) fn closed_port() -> u16 {
 }
 
 /// Closes a connection's both directions, ignoring errors (the peer may be gone).
-pub(super) fn close(tcp: &TcpStream) {
+pub(crate) fn close(tcp: &TcpStream) {
     let _ = tcp.shutdown(Shutdown::Both);
 }
