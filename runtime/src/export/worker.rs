@@ -53,7 +53,8 @@ pub(crate) struct WorkerHandle {
 #[derive(Debug)]
 pub(crate) struct Worker {
     pipeline: &'static Pipeline,
-    /// On this thread: written from the records and sent synchronously.
+    /// On this thread: written from the records and sent; each answer read when the next
+    /// request goes, or when it is due (see `otlp.rs`).
     otlp: Option<OtlpExporter>,
     /// The exporters of `SpanData`, each on a thread of its own.
     lanes: Vec<Lane>,

@@ -1,5 +1,5 @@
 //! The sender: posts OTLP/HTTP request bodies (protobuf, written by the export thread) to one
-//! collector endpoint, synchronously, from whichever thread calls it; no async runtime is
+//! collector endpoint with blocking calls, from whichever thread calls it; no async runtime is
 //! needed or used.
 //!
 //! The rules it follows, each stated once where it is applied:

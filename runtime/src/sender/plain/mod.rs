@@ -6,6 +6,8 @@
 //! needs it (`conn.rs`), and in steady state nothing is allocated. `https://` endpoints and
 //! proxies go through ureq (`client.rs`).
 //!
+//! A request is sent by `start` and its answer read by `answer`, which may come later (the
+//! caller works meanwhile) but before the next request: one request at a time, no pipelining.
 //! One connection is kept alive (RFC 9112 §9.3) and reused. It logs through `log` only, at
 //! debug level, when it opens a connection and when it finds a kept one closed (the origin
 //! alone); never through `tracing`, so the export path makes no spans.
