@@ -1,7 +1,8 @@
 //! The logs' export thread: drains the log records' queue in batches (`OTEL_BLRP_*`), writes
 //! them as `ExportLogsServiceRequest` protobuf (`crate::otlp`) and posts them with the OTLP
 //! sender (`crate::sender`) to the logs endpoint, answers `traced::flush`, and flushes within
-//! its export timeout at shutdown.
+//! its export timeout at shutdown. Each request's answer is read when the next request goes,
+//! or when it is due (`posting.rs`), and before a flush is answered.
 //!
 //! A thread of its own, not the spans' export thread: a logs endpoint that hangs, throttles or
 //! refuses then delays span export by nothing at all, and a flood of logs can only drop logs
@@ -13,13 +14,14 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::posting::Posting;
 use super::reports::{ShutdownReport, due};
 use crate::config::{BatchSettings, OtlpSettings};
 use crate::engine::clock::Anchor;
 use crate::engine::log_queue::LogQueue;
 use crate::engine::log_record::LogRecord;
 use crate::engine::pipeline::Pipeline;
-use crate::otlp::{LogWriter, Push};
+use crate::otlp::{Body, LogWriter, Push};
 use crate::resource::Resource;
 use crate::sender::{Outcome, Sender};
 
@@ -34,7 +36,7 @@ struct LogsWorker {
     pipeline: &'static Pipeline,
     queue: &'static LogQueue,
     writer: LogWriter,
-    sender: Sender,
+    posting: Posting,
     batch: BatchSettings,
     /// One request's export at most (`OTEL_EXPORTER_OTLP_LOGS_TIMEOUT`).
     timeout: Duration,
@@ -67,7 +69,7 @@ impl LogsHandle {
             pipeline,
             queue,
             writer: LogWriter::new(resource, otlp.max_body),
-            sender,
+            posting: Posting::new(sender),
             batch,
             timeout: otlp.timeout,
             limit: None,
@@ -120,6 +122,7 @@ impl LogsWorker {
             if let Some(ticket) = self.queue.link().flush_requested() {
                 let until = Instant::now() + self.batch.export_timeout;
                 self.export_queued(Some(until));
+                self.settle();
                 self.queue.link().answer_flush(ticket);
                 deadline = Instant::now() + delay;
                 continue;
@@ -130,7 +133,14 @@ impl LogsWorker {
                 deadline = Instant::now() + delay;
                 continue;
             }
-            thread::park_timeout(deadline - now);
+            // The answer to the request sent last is read when the next one goes, or when it
+            // is due (`posting.rs`), whichever comes first.
+            let due = self.posting.due();
+            if due.is_some_and(|due| due <= now) {
+                self.settle();
+                continue;
+            }
+            thread::park_timeout(due.map_or(deadline, |due| due.min(deadline)) - now);
         }
     }
 
@@ -181,16 +191,43 @@ impl LogsWorker {
         true
     }
 
+    /// Sends what was written since the last send, once the answer to the request before is
+    /// read.
     fn send(&mut self, deadline: Instant) {
+        // Counted as exporting before the answer to the request before is read, which may take
+        // until that request's deadline: a shutdown that stops waiting meanwhile counts them
+        // as lost, not as nothing.
+        let records = self.writer.records() as u64;
+        self.queue
+            .counters
+            .exporting
+            .fetch_add(records, Ordering::Relaxed);
+        self.settle();
         let Some(request) = self.writer.finish() else {
             return;
         };
-        let records = request.records() as u64;
-        let counters = &self.queue.counters;
-        counters.exporting.fetch_add(records, Ordering::Relaxed);
-        let outcome = self.sender.send(request.body(), deadline);
-        drop(request);
-        counters.exporting.fetch_sub(records, Ordering::Relaxed);
+        let body = request.take();
+        if let Some((body, outcome)) = self.posting.post(body, deadline) {
+            self.ended(body, outcome);
+        }
+    }
+
+    /// Reads the answer to the request sent last, if it has not been, retrying the request if
+    /// the answer says so; its records are then counted as exported or failed.
+    fn settle(&mut self) {
+        if let Some((body, outcome)) = self.posting.settle(self.limit) {
+            self.ended(body, outcome);
+        }
+    }
+
+    /// The export of the request `body` ended with `outcome`; its bytes go back to the writer.
+    fn ended(&mut self, body: Body, outcome: Outcome) {
+        let records = body.records() as u64;
+        self.writer.give_back(body);
+        self.queue
+            .counters
+            .exporting
+            .fetch_sub(records, Ordering::Relaxed);
         match outcome {
             Outcome::Delivered { rejected, message } => {
                 let rejected = rejected.min(records);
@@ -230,6 +267,7 @@ impl LogsWorker {
         let until = Instant::now() + self.batch.export_timeout;
         self.limit = Some(until);
         self.export_queued(Some(until));
+        self.settle();
         self.reports.drops(self.queue, true);
         self.queue.link().answer_all_flushes();
         self.queue.queued() == 0
@@ -283,3 +321,7 @@ impl LogReports {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "logs_tests.rs"]
+mod tests;

@@ -7,6 +7,7 @@ mod convert;
 mod lane;
 mod logs;
 mod otlp;
+mod posting;
 mod reports;
 mod stats;
 mod worker;

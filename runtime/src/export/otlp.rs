@@ -3,17 +3,14 @@
 //! itself. No `SpanData`, no per-span allocation, no hand-off to another thread: the records
 //! are read once, straight into the request.
 //!
-//! A request's answer is read when the next request is about to go, or by [`ANSWER_WITHIN`]
-//! after it was sent, whichever comes first (`Worker` wakes for it), not as soon as it was sent:
-//! the export thread writes the next batch while the collector reads this one, instead of
-//! sleeping until the collector answers and being woken again. The request's bytes are kept
-//! until then (the writer writes the next request in other ones), so that a retry sends them
-//! again; its spans are counted as exporting until then, and `flush` and shutdown read the
-//! answer before they return.
+//! A request's answer is read when the next request is about to go, or when it is due
+//! (`posting.rs`; `Worker` wakes for it): the writer writes the next request in other bytes
+//! meanwhile, and takes the request's back once it is answered.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::posting::Posting;
 use super::reports::Reports;
 use super::stats::ExporterCounters;
 use crate::config::OtlpSettings;
@@ -29,16 +26,11 @@ use crate::sender::{Outcome, Sender};
 /// takes to write.
 const PREFETCH_AHEAD: usize = 4;
 
-/// A request's answer is read by this long after the request was sent, at the latest (its
-/// spans are counted as exported or failed then). Under a steady load of a few thousand spans
-/// a second or more, the next batch comes first and reads it.
-const ANSWER_WITHIN: Duration = Duration::from_millis(100);
-
 /// The OTLP exporter of one pipeline.
 #[derive(Debug)]
 pub(crate) struct OtlpExporter {
     writer: TraceWriter,
-    sender: Sender,
+    posting: Posting,
     /// One batch's export at most (`OTEL_EXPORTER_OTLP_TIMEOUT`).
     timeout: Duration,
     counters: Arc<ExporterCounters>,
@@ -48,17 +40,6 @@ pub(crate) struct OtlpExporter {
     /// No send goes past this (the final flush's deadline).
     limit: Option<Instant>,
     too_large_reported: bool,
-    /// The request sent whose answer is not read yet.
-    in_flight: Option<InFlight>,
-}
-
-/// A request sent whose answer is not read yet.
-#[derive(Debug)]
-struct InFlight {
-    body: Body,
-    deadline: Instant,
-    /// When its answer is read at the latest.
-    due: Instant,
 }
 
 impl OtlpExporter {
@@ -72,14 +53,13 @@ impl OtlpExporter {
         let (sender, warnings) = Sender::new(settings);
         let exporter = OtlpExporter {
             writer: TraceWriter::new(resource, settings.max_body),
-            sender,
+            posting: Posting::new(sender),
             timeout: settings.timeout,
             counters: Arc::new(ExporterCounters::new("otlp")),
             pipeline,
             deadline: None,
             limit: None,
             too_large_reported: false,
-            in_flight: None,
         };
         (exporter, warnings)
     }
@@ -96,7 +76,7 @@ impl OtlpExporter {
     /// When the answer to the request sent last must be read ([`settle`](Self::settle)), if
     /// it has not been.
     pub(crate) fn answer_due(&self) -> Option<Instant> {
-        self.in_flight.as_ref().map(|sent| sent.due)
+        self.posting.due()
     }
 
     /// Writes a batch of records into the request, sending whatever fills a request on the
@@ -146,42 +126,32 @@ impl OtlpExporter {
     /// Reads the answer to the request sent last, if it has not been, retrying the request if
     /// the answer says so; its spans are then counted as exported or failed.
     pub(crate) fn settle(&mut self, reports: &mut Reports) {
-        let Some(InFlight { body, deadline, .. }) = self.in_flight.take() else {
-            return;
-        };
-        let deadline = self.limit.map_or(deadline, |limit| deadline.min(limit));
-        let outcome = self.sender.end(body.bytes(), deadline);
-        self.ended(body.records() as u64, outcome, reports);
-        self.writer.give_back(body);
+        if let Some((body, outcome)) = self.posting.settle(self.limit) {
+            self.ended(body, outcome, reports);
+        }
     }
 
     fn send_request(&mut self, deadline: Instant, reports: &mut Reports) {
+        // Counted as exporting before the answer to the request before is read, which may take
+        // until that request's deadline: a shutdown that stops waiting meanwhile counts them
+        // as lost, not as nothing.
+        self.counters
+            .started(self.pipeline, self.writer.spans() as u64);
         // One request at a time on the connection: the one before is answered first.
         self.settle(reports);
         let Some(request) = self.writer.finish() else {
             return;
         };
         let body = request.take();
-        let spans = body.records() as u64;
-        self.counters.started(self.pipeline, spans);
-        match self.sender.begin(body.bytes(), deadline) {
-            None => {
-                let due = Instant::now() + ANSWER_WITHIN;
-                self.in_flight = Some(InFlight {
-                    body,
-                    deadline,
-                    due,
-                });
-            }
-            Some(outcome) => {
-                self.ended(spans, outcome, reports);
-                self.writer.give_back(body);
-            }
+        if let Some((body, outcome)) = self.posting.post(body, deadline) {
+            self.ended(body, outcome, reports);
         }
     }
 
-    /// The export of a request of `spans` ended with `outcome`.
-    fn ended(&self, spans: u64, outcome: Outcome, reports: &mut Reports) {
+    /// The export of the request `body` ended with `outcome`; its bytes go back to the writer.
+    fn ended(&mut self, body: Body, outcome: Outcome, reports: &mut Reports) {
+        let spans = body.records() as u64;
+        self.writer.give_back(body);
         match outcome {
             Outcome::Delivered { rejected, message } => {
                 let rejected = rejected.min(spans);

@@ -14,6 +14,7 @@ use super::*;
 use crate::engine::pool;
 use crate::engine::{Limits, Sampler};
 use crate::sender::tests::server::{Server, respond};
+use crate::sender::tests::settings;
 
 /// Counts what it is given; `hold` makes each export wait until released; `panics` panics.
 #[derive(Debug, Default)]
@@ -208,25 +209,14 @@ fn an_exporter_that_panics_loses_its_batch_and_goes_on() {
     assert_eq!(pipeline.counters.export_failed.load(Ordering::SeqCst), 32);
 }
 
-/// OTLP settings posting to `server`.
-fn otlp_settings(server: &Server) -> OtlpSettings {
-    OtlpSettings {
-        endpoint: server.url(),
-        headers: Vec::new(),
-        timeout: Duration::from_secs(10),
-        compression: crate::config::Compression::None,
-        tls: crate::config::TlsFiles::default(),
-        max_body: crate::otlp::DEFAULT_MAX_BODY,
-    }
-}
-
 fn no_resource() -> OwnResource {
     OwnResource::from_strings(Vec::new())
 }
 
 /// The OTLP exporter of `pipeline`, posting to `server`.
 fn otlp(pipeline: &'static Pipeline, server: &Server) -> OtlpExporter {
-    let (exporter, warnings) = OtlpExporter::new(&otlp_settings(server), &no_resource(), pipeline);
+    let (exporter, warnings) =
+        OtlpExporter::new(&settings(&server.url()), &no_resource(), pipeline);
     assert!(warnings.is_empty(), "{warnings:?}");
     exporter
 }
@@ -279,7 +269,7 @@ fn the_export_thread_reads_an_answer_when_it_is_due_without_a_flush() {
     };
     let (handle, warnings) = Worker::spawn(
         pipeline,
-        vec![ExporterSpec::Otlp(Box::new(otlp_settings(&server)))],
+        vec![ExporterSpec::Otlp(Box::new(settings(&server.url())))],
         &no_resource(),
         batch,
     )

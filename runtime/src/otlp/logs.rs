@@ -1,7 +1,7 @@
 //! `ExportLogsServiceRequest` bodies written from log records into reused buffers.
 
 use super::log_record::{Times, log_record_len, put_log_record};
-use super::request::{Push, Request};
+use super::request::{Body, Push, Request};
 use super::scoped::ScopedEnvelope;
 use crate::engine::clock::Anchor;
 use crate::engine::log_record::LogRecord;
@@ -59,6 +59,11 @@ impl LogWriter {
     /// same buffers when the returned value is dropped.
     pub(crate) fn finish(&mut self) -> Option<Request<'_>> {
         self.envelope.finish()
+    }
+
+    /// Takes back the bytes of a request [`take`](Request::take)n, for a later one.
+    pub(crate) fn give_back(&mut self, body: Body) {
+        self.envelope.give_back(body);
     }
 
     #[cfg(test)]

@@ -15,8 +15,8 @@
 
 use super::common::resource_field;
 use super::request::{
-    Buffer, MAX_BODY_LIMIT, Push, REQUEST_RESOURCE, RESOURCE_RESOURCE, RESOURCE_SCOPE, Request,
-    SCOPE_ITEMS,
+    Body, Buffer, MAX_BODY_LIMIT, Push, REQUEST_RESOURCE, RESOURCE_RESOURCE, RESOURCE_SCOPE,
+    Request, SCOPE_ITEMS,
 };
 use super::scopes::ScopeTable;
 use super::wire::{Out, len_field_len, varint_len};
@@ -190,6 +190,11 @@ impl ScopedEnvelope {
             out.len_prefix(REQUEST_RESOURCE, inner);
             out.raw(resource);
         }))
+    }
+
+    /// Takes back the bytes of a request [`take`](Request::take)n, for a later one.
+    pub(crate) fn give_back(&mut self, body: Body) {
+        self.body.give_back(body);
     }
 
     /// The body's length when the `resource_{spans,logs}` message is `inner` bytes long.

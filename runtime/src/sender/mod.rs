@@ -140,7 +140,9 @@ impl Sender {
     /// Posts `body` (an OTLP protobuf request), gzip-compressed if configured, retrying per
     /// OTLP/HTTP until it is delivered, fails for good, or `deadline` comes; returns by then.
     /// The caller's deadline is the batch's start plus the configured timeout
-    /// (`OtlpSettings::timeout`), which bounds the whole export of the batch.
+    /// (`OtlpSettings::timeout`), which bounds the whole export of the batch. The exporters
+    /// use its two halves, [`begin`](Self::begin) and [`end`](Self::end); the tests, this.
+    #[cfg(test)]
     pub(crate) fn send(&mut self, body: &[u8], deadline: Instant) -> Outcome {
         match self.begin(body, deadline) {
             Some(outcome) => outcome,
