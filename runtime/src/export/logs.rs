@@ -36,10 +36,9 @@ struct LogsWorker {
     pipeline: &'static Pipeline,
     queue: &'static LogQueue,
     writer: LogWriter,
+    /// Each batch exported within `OTEL_EXPORTER_OTLP_LOGS_TIMEOUT`.
     posting: Posting,
     batch: BatchSettings,
-    /// One request's export at most (`OTEL_EXPORTER_OTLP_LOGS_TIMEOUT`).
-    timeout: Duration,
     /// No send goes past this (the final flush's deadline).
     limit: Option<Instant>,
     /// The records of the batch being written, recycled once it is sent: boxed, as they
@@ -69,9 +68,8 @@ impl LogsHandle {
             pipeline,
             queue,
             writer: LogWriter::new(resource, otlp.max_body),
-            posting: Posting::new(sender),
+            posting: Posting::new(sender, otlp.timeout),
             batch,
-            timeout: otlp.timeout,
             limit: None,
             records: Vec::new(),
             reports: LogReports::default(),
@@ -165,8 +163,6 @@ impl LogsWorker {
         if self.records.is_empty() {
             return false;
         }
-        let deadline = Instant::now() + self.timeout;
-        let deadline = self.limit.map_or(deadline, |limit| deadline.min(limit));
         let anchor = Anchor::now();
         let mut records = std::mem::take(&mut self.records);
         for record in &records {
@@ -174,7 +170,7 @@ impl LogsWorker {
                 match self.writer.push(record, &anchor) {
                     Push::Appended => break,
                     // The request is at its size cap: it goes, and the record starts the next.
-                    Push::Full => self.send(deadline),
+                    Push::Full => self.send(),
                     Push::TooLarge => {
                         self.count(0, 1);
                         self.reports.too_large();
@@ -183,7 +179,8 @@ impl LogsWorker {
                 }
             }
         }
-        self.send(deadline);
+        self.send();
+        self.posting.end_batch();
         for record in records.drain(..) {
             self.queue.recycle(record);
         }
@@ -193,7 +190,7 @@ impl LogsWorker {
 
     /// Sends what was written since the last send, once the answer to the request before is
     /// read.
-    fn send(&mut self, deadline: Instant) {
+    fn send(&mut self) {
         // Counted as exporting before the answer to the request before is read, which may take
         // until that request's deadline: a shutdown that stops waiting meanwhile counts them
         // as lost, not as nothing.
@@ -207,7 +204,7 @@ impl LogsWorker {
             return;
         };
         let body = request.take();
-        if let Some((body, outcome)) = self.posting.post(body, deadline) {
+        if let Some((body, outcome)) = self.posting.post(body, self.limit) {
             self.ended(body, outcome);
         }
     }

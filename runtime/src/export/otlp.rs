@@ -8,7 +8,7 @@
 //! meanwhile, and takes the request's back once it is answered.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::posting::Posting;
 use super::reports::Reports;
@@ -30,13 +30,10 @@ const PREFETCH_AHEAD: usize = 4;
 #[derive(Debug)]
 pub(crate) struct OtlpExporter {
     writer: TraceWriter,
+    /// Each batch exported within `OTEL_EXPORTER_OTLP_TIMEOUT`.
     posting: Posting,
-    /// One batch's export at most (`OTEL_EXPORTER_OTLP_TIMEOUT`).
-    timeout: Duration,
     counters: Arc<ExporterCounters>,
     pipeline: &'static Pipeline,
-    /// When the batch being written must be sent by.
-    deadline: Option<Instant>,
     /// No send goes past this (the final flush's deadline).
     limit: Option<Instant>,
     too_large_reported: bool,
@@ -53,11 +50,9 @@ impl OtlpExporter {
         let (sender, warnings) = Sender::new(settings);
         let exporter = OtlpExporter {
             writer: TraceWriter::new(resource, settings.max_body),
-            posting: Posting::new(sender),
-            timeout: settings.timeout,
+            posting: Posting::new(sender, settings.timeout),
             counters: Arc::new(ExporterCounters::new("otlp")),
             pipeline,
-            deadline: None,
             limit: None,
             too_large_reported: false,
         };
@@ -80,14 +75,8 @@ impl OtlpExporter {
     }
 
     /// Writes a batch of records into the request, sending whatever fills a request on the
-    /// way; the rest is sent by [`send`](Self::send). The batch's deadline starts now.
+    /// way; the rest is sent by [`send`](Self::send).
     pub(crate) fn write(&mut self, records: &[Recycled], anchor: &Anchor, reports: &mut Reports) {
-        let limit = self.limit;
-        let timeout = self.timeout;
-        let deadline = *self.deadline.get_or_insert_with(|| {
-            let deadline = Instant::now() + timeout;
-            limit.map_or(deadline, |limit| deadline.min(limit))
-        });
         for record in records.iter().take(PREFETCH_AHEAD) {
             prefetch(record);
         }
@@ -99,7 +88,7 @@ impl OtlpExporter {
                 match self.writer.push(record, anchor) {
                     Push::Appended => break,
                     // The request is at its size cap: it goes, and the span starts the next.
-                    Push::Full => self.send_request(deadline, reports),
+                    Push::Full => self.send_request(reports),
                     Push::TooLarge => {
                         self.counters.count(self.pipeline, 0, 1);
                         if !std::mem::replace(&mut self.too_large_reported, true) {
@@ -116,11 +105,10 @@ impl OtlpExporter {
         }
     }
 
-    /// Sends what was written since the last send.
+    /// Sends what was written since the last send: the batch's last request.
     pub(crate) fn send(&mut self, reports: &mut Reports) {
-        if let Some(deadline) = self.deadline.take() {
-            self.send_request(deadline, reports);
-        }
+        self.send_request(reports);
+        self.posting.end_batch();
     }
 
     /// Reads the answer to the request sent last, if it has not been, retrying the request if
@@ -131,7 +119,7 @@ impl OtlpExporter {
         }
     }
 
-    fn send_request(&mut self, deadline: Instant, reports: &mut Reports) {
+    fn send_request(&mut self, reports: &mut Reports) {
         // Counted as exporting before the answer to the request before is read, which may take
         // until that request's deadline: a shutdown that stops waiting meanwhile counts them
         // as lost, not as nothing.
@@ -143,7 +131,7 @@ impl OtlpExporter {
             return;
         };
         let body = request.take();
-        if let Some((body, outcome)) = self.posting.post(body, deadline) {
+        if let Some((body, outcome)) = self.posting.post(body, self.limit) {
             self.ended(body, outcome, reports);
         }
     }

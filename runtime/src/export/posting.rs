@@ -8,6 +8,11 @@
 //! 503 or 504, a `Retry-After`, a connection found closed) sends them again; its items count as
 //! being exported until then, and `flush` and shutdown read the answer before they return.
 //!
+//! A batch's export time (`OTEL_EXPORTER_OTLP_TIMEOUT`, OTLP exporter configuration,
+//! "Timeout": every attempt, retry and wait of it) starts when its first request is posted,
+//! which is after the answer to the batch before was read: a batch the collector throttled
+//! with a long `Retry-After` uses up its own time, never the next batch's.
+//!
 //! The sender reads answers at once where its client cannot do otherwise (ureq, for
 //! `https://` endpoints and proxies): [`Posting::post`] then has the outcome.
 
@@ -24,6 +29,10 @@ const ANSWER_WITHIN: Duration = Duration::from_millis(100);
 #[derive(Debug)]
 pub(crate) struct Posting {
     sender: Sender,
+    /// One batch's export at most.
+    timeout: Duration,
+    /// When the batch whose requests are being posted must be exported by.
+    batch: Option<Instant>,
     sent: Option<Sent>,
 }
 
@@ -36,15 +45,29 @@ struct Sent {
 }
 
 impl Posting {
-    pub(crate) fn new(sender: Sender) -> Posting {
-        Posting { sender, sent: None }
+    /// Posts with `sender`, each batch exported within `timeout`.
+    pub(crate) fn new(sender: Sender, timeout: Duration) -> Posting {
+        Posting {
+            sender,
+            timeout,
+            batch: None,
+            sent: None,
+        }
     }
 
-    /// Posts `body`, to be exported by `deadline`. `None` once it is sent, its answer left for
-    /// [`settle`](Self::settle), which must come before the next `post`; otherwise its export
-    /// has ended: the outcome, with the bytes back.
-    pub(crate) fn post(&mut self, body: Body, deadline: Instant) -> Option<(Body, Outcome)> {
+    /// Posts `body`, a request of the batch under way, to be exported by the batch's deadline
+    /// (its first request's post plus the timeout) or `limit`, whichever comes first. `None`
+    /// once it is sent, its answer left for [`settle`](Self::settle), which must come before
+    /// the next `post`; otherwise its export has ended: the outcome, with the bytes back.
+    pub(crate) fn post(&mut self, body: Body, limit: Option<Instant>) -> Option<(Body, Outcome)> {
         debug_assert!(self.sent.is_none(), "the answer before is read first");
+        let timeout = self.timeout;
+        let deadline = *self.batch.get_or_insert_with(|| {
+            let now = Instant::now();
+            now.checked_add(timeout)
+                .unwrap_or_else(|| now + Duration::from_secs(86_400))
+        });
+        let deadline = limit.map_or(deadline, |limit| deadline.min(limit));
         match self.sender.begin(body.bytes(), deadline) {
             None => {
                 let due = Instant::now() + ANSWER_WITHIN;
@@ -57,6 +80,11 @@ impl Posting {
             }
             Some(outcome) => Some((body, outcome)),
         }
+    }
+
+    /// The batch under way is all posted: the next request starts the next batch's time.
+    pub(crate) fn end_batch(&mut self) {
+        self.batch = None;
     }
 
     /// When the answer to the request posted last must be read, if it has not been.

@@ -293,3 +293,43 @@ fn the_export_thread_reads_an_answer_when_it_is_due_without_a_flush() {
     assert!(report.completed, "{report:?}");
     assert_eq!((report.exported, report.failed), (16, 0));
 }
+
+#[test]
+fn a_batch_throttled_past_its_deadline_leaves_the_next_batch_its_own_time() {
+    // The first request is throttled for longer than a batch may take; the rest are accepted.
+    let server = Server::start(|n| {
+        if n == 0 {
+            respond(503, &[("retry-after", "30")], b"")
+        } else {
+            respond(200, &[], b"")
+        }
+    });
+    let pipeline = pipeline(16);
+    let mut worker = worker(pipeline, &[]);
+    let mut settings = settings(&server.url());
+    settings.timeout = Duration::from_millis(300);
+    let (exporter, warnings) = OtlpExporter::new(&settings, &no_resource(), pipeline);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    worker.otlp = Some(exporter);
+    // Two batches written back to back: the second is written before the first's answer is
+    // read, and that answer then holds the export thread until the first batch's deadline.
+    submit(pipeline, 32);
+    let start = Instant::now();
+    worker.export_queued(None);
+    worker.settle();
+    let counters = &pipeline.counters;
+    assert_eq!(
+        (
+            counters.exported.load(Ordering::SeqCst),
+            counters.export_failed.load(Ordering::SeqCst)
+        ),
+        (16, 16),
+        "the throttled batch failed, the next was delivered in its own time"
+    );
+    assert!(
+        start.elapsed() >= Duration::from_millis(290),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(server.received().len(), 2);
+}
