@@ -25,9 +25,9 @@ impl std::fmt::Debug for Gzip {
 
 impl Gzip {
     pub(crate) fn new() -> Gzip {
-        // Level 1. Measured on a 512-span request (110 KB: random ids, repeated keys and names),
-        // release build: level 1 takes 0.5 ms and leaves 24% of the bytes, the default level 6
-        // takes 2.1 ms for 20%.
+        // Level 1. Measured on a request of 512 of the `otlp_cpu` benchmark's spans (128 KB:
+        // random ids, repeated keys and names), release build, zlib-rs: level 1 takes 115 µs and
+        // leaves 16.4 % of the bytes, the default level 6 takes 579 µs for 13.4 %.
         Gzip {
             deflate: Compress::new(Compression::fast(), false),
             out: Vec::new(),
