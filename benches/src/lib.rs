@@ -26,6 +26,7 @@ pub mod rotel;
 pub mod thread_allocs;
 pub mod traced_code;
 pub mod tracing_code;
+pub mod window;
 
 /// Iterations timed back to back before the idle gap of the paced workload (W1).
 pub const BURST: u64 = 64;

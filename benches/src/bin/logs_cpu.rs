@@ -45,10 +45,11 @@ use opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge;
 use opentelemetry_otlp::{Protocol, WithExportConfig};
 use opentelemetry_sdk::logs::{BatchConfigBuilder, BatchLogProcessor, SdkLoggerProvider};
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use traced_benches::cpu::{self, ThreadCpu};
+use traced_benches::cpu;
 use traced_benches::logs_receiver::{self, Expected, Receiver};
 use traced_benches::paced::{Options, Pacing, Round, Schedule, arg, median, parse_round};
-use traced_benches::thread_allocs::{self, CountingAllocator};
+use traced_benches::thread_allocs::CountingAllocator;
+use traced_benches::window::{Sample, Window};
 use traced_benches::{args, otel_code, traced_code};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -199,25 +200,14 @@ fn sdk_pipeline() -> Box<dyn Pipeline> {
 /// What a candidate process measured in its window.
 struct Snapshot {
     received: u64,
-    process: Duration,
-    threads: BTreeMap<i32, ThreadCpu>,
-    allocations: BTreeMap<i32, u64>,
+    sample: Sample,
 }
 
 impl Snapshot {
     fn take(endpoint: &str) -> Snapshot {
-        let received = logs_receiver::records(endpoint);
-        let process = cpu::process_cpu();
-        let threads = cpu::threads();
-        let mut allocations = BTreeMap::new();
-        for (tid, count) in thread_allocs::snapshot() {
-            *allocations.entry(tid).or_insert(0) += count;
-        }
         Snapshot {
-            received,
-            process,
-            threads,
-            allocations,
+            received: logs_receiver::records(endpoint),
+            sample: Sample::take(),
         }
     }
 }
@@ -262,34 +252,10 @@ fn run_candidate(candidate: &str, options: Options) {
     let in_bursts =
         (schedule.in_bursts - in_bursts_before).saturating_sub(pacing.in_burst * bursts as u32);
     let per_record = |d: Duration| d.as_nanos() as f64 / received.max(1) as f64;
-    let threads = cpu::threads_since(&before.threads, &after.threads);
-    let app = threads.get(&main_tid).map_or(Duration::ZERO, |t| t.cpu);
-    let export: Duration = threads
-        .iter()
-        .filter(|(tid, _)| **tid != main_tid)
-        .map(|(_, t)| t.cpu)
-        .sum();
-    let process = after.process - before.process;
-    let allocations = |tid: &i32| {
-        after.allocations.get(tid).copied().unwrap_or(0)
-            - before.allocations.get(tid).copied().unwrap_or(0)
-    };
-    let export_allocations: u64 = threads
-        .keys()
-        .filter(|tid| **tid != main_tid)
-        .map(allocations)
-        .sum();
-
-    for (tid, thread) in &threads {
-        if thread.cpu > Duration::ZERO || allocations(tid) > 0 {
-            eprintln!(
-                "  {candidate} thread {tid} {:<16} {:>8.1} ns/record {:>8.3} allocations/record",
-                thread.name,
-                per_record(thread.cpu),
-                allocations(tid) as f64 / received.max(1) as f64,
-            );
-        }
-    }
+    let per_record_count = |n: u64| n as f64 / received.max(1) as f64;
+    let window = Window::between(&before.sample, &after.sample, main_tid);
+    let (process, app, export) = (window.process, window.app, window.others);
+    window.print_threads(candidate, "record", received);
     let fields = [
         ("offered", schedule.produced as f64),
         ("received", (after.received - received_at_start) as f64),
@@ -308,14 +274,8 @@ fn run_candidate(candidate: &str, options: Options) {
             "ended",
             per_record(process.saturating_sub(app).saturating_sub(export)),
         ),
-        (
-            "app_allocs",
-            allocations(&main_tid) as f64 / received.max(1) as f64,
-        ),
-        (
-            "export_allocs",
-            export_allocations as f64 / received.max(1) as f64,
-        ),
+        ("app_allocs", per_record_count(window.app_allocations)),
+        ("export_allocs", per_record_count(window.other_allocations)),
     ];
     let line: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
     println!("ROUND {candidate} {}", line.join(" "));

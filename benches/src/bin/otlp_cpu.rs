@@ -45,10 +45,11 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{
     BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, SpanData, SpanExporter,
 };
-use traced_benches::cpu::{self, ThreadCpu};
+use traced_benches::cpu;
 use traced_benches::paced::{Options, Pacing, Round, Schedule, arg, median, parse_round};
 use traced_benches::rotel::Blackhole;
-use traced_benches::thread_allocs::{self, CountingAllocator};
+use traced_benches::thread_allocs::CountingAllocator;
+use traced_benches::window::{Sample, Window};
 use traced_benches::{args, otel_code, traced_code};
 
 #[global_allocator]
@@ -199,25 +200,14 @@ fn sdk_pipeline() -> Box<dyn Pipeline> {
 /// What a candidate process measured in its window.
 struct Snapshot {
     acknowledged: u64,
-    process: Duration,
-    threads: BTreeMap<i32, ThreadCpu>,
-    allocations: BTreeMap<i32, u64>,
+    sample: Sample,
 }
 
 impl Snapshot {
     fn take(pipeline: &dyn Pipeline) -> Snapshot {
-        let acknowledged = pipeline.acknowledged();
-        let process = cpu::process_cpu();
-        let threads = cpu::threads();
-        let mut allocations = BTreeMap::new();
-        for (tid, count) in thread_allocs::snapshot() {
-            *allocations.entry(tid).or_insert(0) += count;
-        }
         Snapshot {
-            acknowledged,
-            process,
-            threads,
-            allocations,
+            acknowledged: pipeline.acknowledged(),
+            sample: Sample::take(),
         }
     }
 }
@@ -256,41 +246,10 @@ fn run_candidate(candidate: &str, options: Options) {
     let in_bursts =
         (schedule.in_bursts - in_bursts_before).saturating_sub(pacing.in_burst * bursts as u32);
     let per_span = |d: Duration| d.as_nanos() as f64 / acknowledged.max(1) as f64;
-    let threads = cpu::threads_since(&before.threads, &after.threads);
-    let app = threads.get(&main_tid).map_or(Duration::ZERO, |t| t.cpu);
-    let export: Duration = threads
-        .iter()
-        .filter(|(tid, _)| **tid != main_tid)
-        .map(|(_, t)| t.cpu)
-        .sum();
-    let process = after.process - before.process;
-    let allocations = |tid: &i32| {
-        after.allocations.get(tid).copied().unwrap_or(0)
-            - before.allocations.get(tid).copied().unwrap_or(0)
-    };
-    let export_allocations: u64 = threads
-        .keys()
-        .filter(|tid| **tid != main_tid)
-        .map(allocations)
-        .sum();
-    // Threads that allocated but are no longer alive: their CPU is only in the process total.
-    let ended_allocations: u64 = after
-        .allocations
-        .keys()
-        .filter(|tid| !threads.contains_key(tid))
-        .map(allocations)
-        .sum();
-
-    for (tid, thread) in &threads {
-        if thread.cpu > Duration::ZERO || allocations(tid) > 0 {
-            eprintln!(
-                "  {candidate} thread {tid} {:<16} {:>8.1} ns/span {:>8.3} allocations/span",
-                thread.name,
-                per_span(thread.cpu),
-                allocations(tid) as f64 / acknowledged.max(1) as f64,
-            );
-        }
-    }
+    let per_span_count = |n: u64| n as f64 / acknowledged.max(1) as f64;
+    let window = Window::between(&before.sample, &after.sample, main_tid);
+    let (process, app, export) = (window.process, window.app, window.others);
+    window.print_threads(candidate, "span", acknowledged);
     let fields = [
         ("offered", schedule.produced as f64),
         ("delivered", after.acknowledged as f64),
@@ -312,18 +271,9 @@ fn run_candidate(candidate: &str, options: Options) {
             "ended",
             per_span(process.saturating_sub(app).saturating_sub(export)),
         ),
-        (
-            "app_allocs",
-            allocations(&main_tid) as f64 / acknowledged.max(1) as f64,
-        ),
-        (
-            "export_allocs",
-            export_allocations as f64 / acknowledged.max(1) as f64,
-        ),
-        (
-            "ended_allocs",
-            ended_allocations as f64 / acknowledged.max(1) as f64,
-        ),
+        ("app_allocs", per_span_count(window.app_allocations)),
+        ("export_allocs", per_span_count(window.other_allocations)),
+        ("ended_allocs", per_span_count(window.ended_allocations)),
     ];
     let line: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
     println!("ROUND {candidate} {}", line.join(" "));
