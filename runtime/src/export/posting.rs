@@ -61,12 +61,9 @@ impl Posting {
     /// the next `post`; otherwise its export has ended: the outcome, with the bytes back.
     pub(crate) fn post(&mut self, body: Body, limit: Option<Instant>) -> Option<(Body, Outcome)> {
         debug_assert!(self.sent.is_none(), "the answer before is read first");
+        // The configuration caps durations at a day ("no limit" included): no overflow.
         let timeout = self.timeout;
-        let deadline = *self.batch.get_or_insert_with(|| {
-            let now = Instant::now();
-            now.checked_add(timeout)
-                .unwrap_or_else(|| now + Duration::from_secs(86_400))
-        });
+        let deadline = *self.batch.get_or_insert_with(|| Instant::now() + timeout);
         let deadline = limit.map_or(deadline, |limit| deadline.min(limit));
         match self.sender.begin(body.bytes(), deadline) {
             None => {

@@ -97,8 +97,6 @@ pub(crate) struct Sender {
     /// Set with `gzip` compression.
     gzip: Option<Gzip>,
     backoff: Backoff,
-    /// A request was sent by `begin` and its answer is not read yet.
-    pending: bool,
 }
 
 impl Sender {
@@ -132,7 +130,6 @@ impl Sender {
             client,
             gzip: (settings.compression == Compression::Gzip).then(Gzip::new),
             backoff: Backoff::default(),
-            pending: false,
         };
         (sender, warnings)
     }
@@ -156,12 +153,10 @@ impl Sender {
     /// `begin`. Returns the outcome instead when the request could not be written, or when the
     /// client reads answers at once (an `https://` endpoint or a proxy, through ureq).
     pub(crate) fn begin(&mut self, body: &[u8], deadline: Instant) -> Option<Outcome> {
-        debug_assert!(!self.pending, "one request at a time");
         let Sender {
             client,
             gzip,
             backoff,
-            pending,
         } = self;
         let client = match client {
             Ok(client) => client,
@@ -186,10 +181,7 @@ impl Sender {
         }))
         .unwrap_or_else(|_| Started::Answered(panicked()));
         match started {
-            Started::Sent => {
-                *pending = true;
-                None
-            }
+            Started::Sent => None,
             Started::Answered(attempt) => {
                 Some(tries.settle(client, backoff, body, compressed, deadline, attempt))
             }
@@ -199,16 +191,13 @@ impl Sender {
     /// The outcome of the request [`begin`](Self::begin) left unanswered (`body` is the one
     /// given to it): its answer read, and the request retried per OTLP/HTTP until it is
     /// delivered, fails for good, or `deadline` comes; returns by then.
+    /// Without a request left unanswered, the client says so (a failure).
     pub(crate) fn end(&mut self, body: &[u8], deadline: Instant) -> Outcome {
         let Sender {
             client,
             gzip,
             backoff,
-            pending,
         } = self;
-        if !std::mem::take(pending) {
-            return failed("no request was sent to answer".to_owned());
-        }
         let client = match client {
             Ok(client) => client,
             Err(reason) => return failed(reason.clone()),
